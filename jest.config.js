@@ -1,0 +1,12 @@
+/** One runner for every layer; folders under test/ name the layer. */
+const transform = { '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] };
+
+module.exports = {
+  testEnvironment: 'node',
+  transform,
+  testMatch: ['<rootDir>/test/**/*.test.ts'],
+  testTimeout: 60000,
+  // Servers started by a test file are stopped by that file; this catches what leaks.
+  forceExit: false,
+  setupFiles: ['<rootDir>/test/setup/polyfills.ts'],
+};
