@@ -1,0 +1,9 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { withLogging } from '../../src/commons/logger';
+import { applyInventoryUpdates } from '../../src/use-cases/apply-inventory-updates';
+
+/** SQS consumer with partial batch failures: only messages that could not be applied come back. */
+export const handler = withLogging(async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  const failed = await applyInventoryUpdates(event.Records.map((r) => ({ messageId: r.messageId, body: r.body })));
+  return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
+});

@@ -1,0 +1,23 @@
+import { requireAdmin } from '../../src/commons/admin-auth';
+import { errorResult, httpHandler, json, pathParameter } from '../../src/commons/http';
+import { resumeAfterPayment } from '../../src/use-cases/order-commands';
+
+export const handler = httpHandler(async (event) => {
+  await requireAdmin(event);
+  const orderId = pathParameter(event, 'orderId');
+  const outcome = await resumeAfterPayment(orderId);
+  switch (outcome.result) {
+    case 'NOT_FOUND':
+      return errorResult(404, 'ORDER_NOT_FOUND', 'No such order');
+    case 'NOT_RESUMABLE':
+      return errorResult(
+        409,
+        'ORDER_NOT_RESUMABLE',
+        `Only NEEDS_ATTENTION orders whose post-payment step failed can be resumed (order is ${outcome.order.status}${
+          outcome.order.attention ? `, ${outcome.order.attention.kind}` : ''
+        })`,
+      );
+    case 'RESUMED':
+      return json(202, { orderId, executionName: outcome.executionName });
+  }
+});

@@ -1,0 +1,51 @@
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { documentClient } from '../../src/adapters/aws-clients';
+import { verifyWebhook, type StripeEvent } from '../../src/adapters/payments';
+import { requireSecret } from '../../src/adapters/secrets';
+import { errorResult, header, httpHandler, json, rawBody } from '../../src/commons/http';
+import { logger } from '../../src/commons/logger';
+import { handleStripeEvent, RetryLater } from '../../src/use-cases/handle-stripe-event';
+
+/** Stripe events are a few KB; anything much larger is not from Stripe. */
+const MAX_WEBHOOK_BYTES = 512 * 1024;
+
+const eventConfig = new IdempotencyConfig({ eventKeyJmesPath: 'id', expiresAfterSeconds: 7 * 24 * 3600 });
+// Durable dedupe on event.id: a repeated delivery returns the first outcome and does nothing twice.
+// A failed attempt leaves no record, so Stripe's retry is processed again.
+const handleOnce = makeIdempotent(async (event: StripeEvent) => handleStripeEvent(event), {
+  persistenceStore: new DynamoDBPersistenceLayer({
+    tableName: process.env.IDEMPOTENCY_TABLE ?? '',
+    awsSdkV3Client: documentClient,
+  }),
+  config: eventConfig,
+});
+
+export const handler = httpHandler(async (event, context) => {
+  const body = rawBody(event);
+  if (Buffer.byteLength(body) > MAX_WEBHOOK_BYTES) return errorResult(413, 'BODY_TOO_LARGE', 'Webhook body too large');
+
+  let stripeEvent: StripeEvent;
+  try {
+    // The signature covers the exact raw bytes: never parse and re-serialise before this.
+    stripeEvent = verifyWebhook(body, header(event, 'stripe-signature'), await requireSecret('stripeWebhookSecret'));
+  } catch {
+    logger.warn('Rejected a webhook with a missing or invalid signature');
+    return errorResult(400, 'INVALID_SIGNATURE', 'Missing, invalid or expired Stripe signature');
+  }
+
+  eventConfig.registerLambdaContext(context);
+  try {
+    const outcome = await handleOnce(stripeEvent);
+    return json(200, { received: true, eventId: stripeEvent.id, action: outcome.action });
+  } catch (error) {
+    if (error instanceof RetryLater) {
+      logger.info('Webhook deferred; Stripe will retry', { eventId: stripeEvent.id, reason: error.message });
+      return errorResult(503, 'RETRY_LATER', error.message);
+    }
+    if (error instanceof IdempotencyAlreadyInProgressError) {
+      return errorResult(409, 'EVENT_IN_PROGRESS', 'This event is being processed');
+    }
+    throw error;
+  }
+});

@@ -1,0 +1,106 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { config } from '../commons/config';
+import { InvalidOrderState } from '../domain/errors';
+import type { Order } from '../domain/order';
+import { allowedPredecessors, type OrderStatus } from '../domain/order-status';
+import { documentClient } from './aws-clients';
+import { ExpressionBuilder, type UpdateSpec } from './dynamodb-expressions';
+
+export async function createOrder(order: Order): Promise<void> {
+  await documentClient.send(
+    new PutCommand({
+      TableName: config.ordersTable,
+      Item: order,
+      ConditionExpression: 'attribute_not_exists(orderId)',
+    }),
+  );
+}
+
+export async function getOrder(orderId: string): Promise<Order | undefined> {
+  const { Item } = await documentClient.send(
+    new GetCommand({ TableName: config.ordersTable, Key: { orderId }, ConsistentRead: true }),
+  );
+  return Item as Order | undefined;
+}
+
+export async function requireOrder(orderId: string): Promise<Order> {
+  const order = await getOrder(orderId);
+  if (!order) throw new InvalidOrderState(`Order ${orderId} does not exist`, { orderId });
+  return order;
+}
+
+/**
+ * Moves an order to `to`, atomically refused unless its current status is one the domain allows
+ * (src/domain/order-status.ts). Returns the order as written.
+ */
+export async function transitionOrder(
+  orderId: string,
+  to: OrderStatus,
+  at: string,
+  changes: Omit<UpdateSpec, 'append'> = {},
+): Promise<Order> {
+  const expr = new ExpressionBuilder();
+  const UpdateExpression = expr.update({
+    ...changes,
+    set: { ...changes.set, status: to, updatedAt: at },
+    append: { history: [{ status: to, at }] },
+  });
+  const ConditionExpression = expr.in('status', allowedPredecessors(to));
+  try {
+    const { Attributes } = await documentClient.send(
+      new UpdateCommand({
+        TableName: config.ordersTable,
+        Key: { orderId },
+        UpdateExpression,
+        ConditionExpression,
+        ...expr.attributes(),
+        ReturnValues: 'ALL_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return Attributes as Order;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) {
+      const current = error.Item ? (unmarshall(error.Item) as Order).status : 'missing';
+      throw new InvalidOrderState(`Order ${orderId} cannot go from ${current} to ${to}`, {
+        orderId,
+        from: current,
+        to,
+      });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Changes fields that are not the status. `onlyIn` guards the write by status; a refused guard
+ * returns undefined rather than throwing, because callers treat "order moved on" as a normal outcome.
+ */
+export async function updateOrder(
+  orderId: string,
+  changes: UpdateSpec,
+  onlyIn?: readonly OrderStatus[],
+): Promise<Order | undefined> {
+  const expr = new ExpressionBuilder();
+  const UpdateExpression = expr.update(changes);
+  const conditions = ['attribute_exists(orderId)'];
+  if (onlyIn) conditions.push(expr.in('status', onlyIn));
+  try {
+    const { Attributes } = await documentClient.send(
+      new UpdateCommand({
+        TableName: config.ordersTable,
+        Key: { orderId },
+        UpdateExpression,
+        ConditionExpression: conditions.join(' AND '),
+        ...expr.attributes(),
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Attributes as Order;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,98 @@
+import Stripe from 'stripe';
+import { config } from '../commons/config';
+import type { PaymentCancellation } from '../domain/compensation';
+import type { Order } from '../domain/order';
+import { requireSecret } from './secrets';
+
+/** Pinned so a Stripe account upgrade never changes what this code receives. */
+export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
+
+let cached: { key: string; client: Stripe } | undefined;
+
+/** Host, port and protocol from STRIPE_API_BASE (e.g. the local emulator); Stripe's own when empty. */
+export function stripeHostOptions(apiBase: string): Pick<Stripe.StripeConfig, 'host' | 'port' | 'protocol'> {
+  if (!apiBase) return {};
+  const url = new URL(apiBase);
+  return {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : url.protocol === 'http:' ? 80 : 443,
+    protocol: url.protocol.replace(':', '') as 'http' | 'https',
+  };
+}
+
+async function stripe(): Promise<Stripe> {
+  const key = await requireSecret('stripeSecretKey');
+  if (cached?.key !== key) {
+    cached = {
+      key,
+      client: new Stripe(key, {
+        apiVersion: STRIPE_API_VERSION as Stripe.LatestApiVersion,
+        maxNetworkRetries: 2,
+        timeout: 8000,
+        telemetry: false,
+        ...stripeHostOptions(config.stripeApiBase),
+      }),
+    };
+  }
+  return cached.client;
+}
+
+export interface CreatedPaymentIntent {
+  id: string;
+  clientSecret: string;
+  status: string;
+}
+
+/**
+ * One PaymentIntent per order: the idempotency key is derived from the order, so a retried
+ * Lambda gets the same intent back instead of charging twice.
+ */
+export async function createPaymentIntent(order: Order): Promise<CreatedPaymentIntent> {
+  const intent = await (
+    await stripe()
+  ).paymentIntents.create(
+    {
+      amount: order.amounts.total,
+      currency: order.amounts.currency,
+      metadata: { orderId: order.orderId },
+      description: `Order ${order.orderId}`,
+      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    },
+    { idempotencyKey: `checkout-saga:${order.orderId}:payment-intent` },
+  );
+  return { id: intent.id, clientSecret: intent.client_secret ?? '', status: intent.status };
+}
+
+function isUnexpectedState(error: unknown): boolean {
+  return error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'payment_intent_unexpected_state';
+}
+
+/** Cancels the order's PaymentIntent; Stripe refuses if it already succeeded, and that is reported, not thrown. */
+export async function cancelPaymentIntent(paymentIntentId: string | undefined): Promise<PaymentCancellation> {
+  if (!paymentIntentId) return { result: 'NO_PAYMENT_INTENT' };
+  const client = await stripe();
+  try {
+    await client.paymentIntents.cancel(paymentIntentId, { cancellation_reason: 'abandoned' });
+    return { result: 'CANCELED' };
+  } catch (error) {
+    if (!isUnexpectedState(error)) throw error;
+    const intent = await client.paymentIntents.retrieve(paymentIntentId);
+    if (intent.status === 'canceled') return { result: 'CANCELED' };
+    if (intent.status === 'succeeded') {
+      return { result: 'ALREADY_SUCCEEDED', amountReceived: intent.amount_received, currency: intent.currency };
+    }
+    // e.g. processing: not cancellable yet and not paid yet; the saga retries the compensation.
+    throw new Error(`PaymentIntent ${paymentIntentId} is ${intent.status} and cannot be cancelled yet`);
+  }
+}
+
+/** Verifies a webhook's signature over the exact raw body; throws if unsigned, tampered or stale. */
+export function verifyWebhook(rawBody: string, signature: string | undefined, secret: string): Stripe.Event {
+  if (!signature) throw new Stripe.errors.StripeSignatureVerificationError(signature ?? '', rawBody, {
+    message: 'No Stripe-Signature header',
+  });
+  return Stripe.webhooks.constructEvent(rawBody, signature, secret);
+}
+
+export type StripeEvent = Stripe.Event;
+export type StripePaymentIntent = Stripe.PaymentIntent;

@@ -1,0 +1,53 @@
+/**
+ * Errors the domain raises. Their `name` is the contract: Step Functions routes on it
+ * (Retry/Catch `ErrorEquals`) and the HTTP layer maps it to an error code.
+ */
+export class DomainError extends Error {
+  constructor(name: string, message: string, readonly details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** A line's stock is short; the order is REJECTED, nothing is reserved. */
+export class OutOfStock extends DomainError {
+  constructor(readonly sku: string, requested: number, available: number | undefined) {
+    super('OutOfStock', `Not enough stock for ${sku}: requested ${requested}, available ${available ?? 0}`, {
+      sku,
+      requested,
+      available: available ?? 0,
+    });
+  }
+}
+
+/** The order is not in a status that allows what was asked. */
+export class InvalidOrderState extends DomainError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('InvalidOrderState', message, details);
+  }
+}
+
+/** The customer cancelled before paying; the saga compensates. */
+export class OrderCanceled extends DomainError {
+  constructor(orderId: string) {
+    super('OrderCanceled', `Order ${orderId} was cancelled by the customer`);
+  }
+}
+
+export class UnknownSku extends DomainError {
+  constructor(readonly skus: string[]) {
+    super('UnknownSku', `Unknown SKU: ${skus.join(', ')}`, { skus });
+  }
+}
+
+export class UnsupportedCountry extends DomainError {
+  constructor(readonly country: string) {
+    super('UnsupportedCountry', `We do not ship to ${country}`, { country });
+  }
+}
+
+export class InvalidCart extends DomainError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('InvalidCart', message, details);
+  }
+}

@@ -1,0 +1,58 @@
+import { logger } from '../commons/logger';
+import { publishOpsAlert } from '../adapters/ops-alerts';
+import { getOrder, transitionOrder, updateOrder } from '../adapters/orders-repository';
+import { InvalidOrderState } from '../domain/errors';
+import type { AttentionKind, Order } from '../domain/order';
+import { RUNBOOK } from '../domain/ops-alert';
+import { nowIso } from './clock';
+
+export interface NeedsAttentionReport {
+  orderId: string;
+  kind: AttentionKind;
+  step: string;
+  error: string;
+  reason: string;
+  paymentIntentId?: string;
+  executionId?: string;
+}
+
+/**
+ * Marks a paid (or paid-after-all) order NEEDS_ATTENTION and sends exactly one ops alert.
+ * Safe to retry: the alert is recorded on the order once published, and a retry that finds the
+ * order already flagged only publishes if that record is missing.
+ */
+export async function flagOrderNeedsAttention(report: NeedsAttentionReport): Promise<Order> {
+  const at = nowIso();
+  let order: Order;
+  try {
+    order = await transitionOrder(report.orderId, 'NEEDS_ATTENTION', at, {
+      set: {
+        attention: { kind: report.kind, step: report.step, error: report.error, at },
+        attentionStatus: 'OPEN',
+        failureReason: report.reason,
+      },
+    });
+  } catch (error) {
+    const current = await getOrder(report.orderId);
+    if (!(error instanceof InvalidOrderState) || current?.status !== 'NEEDS_ATTENTION') throw error;
+    order = current;
+    if (order.attention && 'alertedAt' in order.attention) {
+      logger.info('Order already flagged and alerted', { step: report.step });
+      return order;
+    }
+  }
+  await publishOpsAlert({
+    type: 'ORDER_NEEDS_ATTENTION',
+    orderId: report.orderId,
+    step: report.step,
+    error: report.error,
+    reason: report.reason,
+    paymentIntentId: report.paymentIntentId ?? order.payment?.paymentIntentId,
+    executionId: report.executionId,
+    at,
+    runbook: RUNBOOK,
+  });
+  await updateOrder(report.orderId, { set: { 'attention.alertedAt': nowIso() } });
+  logger.warn('Order needs attention; ops alerted', { step: report.step, kind: report.kind, reason: report.reason });
+  return order;
+}

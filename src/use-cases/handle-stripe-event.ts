@@ -1,0 +1,122 @@
+import { logger, logOrder } from '../commons/logger';
+import { getOrder, updateOrder } from '../adapters/orders-repository';
+import type { StripeEvent, StripePaymentIntent } from '../adapters/payments';
+import { completePaymentWait, failPaymentWait } from '../adapters/saga';
+import { PRE_PAYMENT_STATUSES } from '../domain/order-status';
+import {
+  decideAfterClosedWait,
+  decideWebhookAction,
+  type PaymentIntentFacts,
+  type WebhookDecision,
+} from '../domain/webhook-decision';
+import { nowIso } from './clock';
+import { flagOrderNeedsAttention } from './flag-needs-attention';
+
+/** The token is not stored yet: the webhook answers 5xx so Stripe delivers the event again. */
+export class RetryLater extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RetryLater';
+  }
+}
+
+function factsOf(event: StripeEvent): PaymentIntentFacts | undefined {
+  if (!event.type.startsWith('payment_intent.')) return undefined;
+  const intent = event.data.object as StripePaymentIntent;
+  const lastError = intent.last_payment_error;
+  return {
+    eventType: event.type,
+    paymentIntentId: intent.id,
+    amount: intent.amount,
+    amountReceived: intent.amount_received,
+    currency: intent.currency,
+    status: intent.status,
+    lastError: lastError
+      ? { code: lastError.code, declineCode: lastError.decline_code, message: lastError.message }
+      : undefined,
+  };
+}
+
+export interface WebhookOutcome {
+  action: WebhookDecision['action'];
+  detail?: string;
+}
+
+/** Decides (src/domain/webhook-decision.ts) and carries out what one verified Stripe event means. */
+export async function handleStripeEvent(event: StripeEvent): Promise<WebhookOutcome> {
+  const facts = factsOf(event);
+  const orderId = facts ? (event.data.object as StripePaymentIntent).metadata?.orderId : undefined;
+  if (!facts || !orderId) {
+    logger.info('Stripe event not used', { eventId: event.id, type: event.type });
+    return { action: 'IGNORE', detail: 'not a PaymentIntent event of this shop' };
+  }
+  logOrder(orderId);
+  const order = await getOrder(orderId);
+  const decision = decideWebhookAction(facts, order);
+  logger.info('Stripe event decided', { eventId: event.id, type: event.type, action: decision.action });
+
+  switch (decision.action) {
+    case 'RESUME_SAGA': {
+      await updateOrder(orderId, { set: { 'payment.status': facts.status } }, PRE_PAYMENT_STATUSES);
+      const delivered = await completePaymentWait(order!.taskToken!, {
+        paymentIntentId: facts.paymentIntentId,
+        status: facts.status,
+        amountReceived: facts.amountReceived,
+        currency: facts.currency,
+        eventId: event.id,
+      });
+      if (delivered === 'DELIVERED') return { action: 'RESUME_SAGA' };
+      // The wait was closed: a duplicate, or the window expired and the saga compensated meanwhile.
+      const orderNow = await getOrder(orderId);
+      return carryOut(decideAfterClosedWait(orderNow!), event, facts, orderId);
+    }
+    default:
+      return carryOut(decision, event, facts, orderId);
+  }
+}
+
+async function carryOut(
+  decision: WebhookDecision,
+  event: StripeEvent,
+  facts: PaymentIntentFacts,
+  orderId: string,
+): Promise<WebhookOutcome> {
+  switch (decision.action) {
+    case 'RESUME_SAGA':
+      throw new Error('RESUME_SAGA is carried out by handleStripeEvent');
+    case 'FAIL_PAYMENT_WAIT': {
+      const order = await getOrder(orderId);
+      await failPaymentWait(order!.taskToken!, decision.error, decision.cause);
+      return { action: decision.action, detail: decision.error };
+    }
+    case 'RETRY_LATER':
+      throw new RetryLater(decision.reason);
+    case 'RECORD_DECLINE':
+      await updateOrder(
+        orderId,
+        {
+          set: {
+            'payment.status': facts.status,
+            'payment.lastError': { ...facts.lastError, at: nowIso() },
+          },
+        },
+        PRE_PAYMENT_STATUSES,
+      );
+      return { action: decision.action, detail: facts.lastError?.declineCode ?? facts.lastError?.code };
+    case 'RECORD_ACTION_REQUIRED':
+      await updateOrder(orderId, { set: { 'payment.status': facts.status } }, PRE_PAYMENT_STATUSES);
+      return { action: decision.action };
+    case 'FLAG_NEEDS_ATTENTION':
+      await flagOrderNeedsAttention({
+        orderId,
+        kind: decision.kind,
+        step: 'stripeWebhook',
+        error: event.type,
+        reason: decision.reason,
+        paymentIntentId: facts.paymentIntentId,
+      });
+      return { action: decision.action, detail: decision.reason };
+    case 'IGNORE':
+      return { action: decision.action, detail: decision.reason };
+  }
+}

@@ -1,0 +1,76 @@
+import { logger, logOrder } from '../commons/logger';
+import { getProduct } from '../adapters/inventory-repository';
+import { getOrder, updateOrder } from '../adapters/orders-repository';
+import { sendInventoryUpdate } from '../adapters/queues';
+import { failPaymentWait, startCheckoutExecution } from '../adapters/saga';
+import { stockLines, type Order } from '../domain/order';
+import { PAID_STATUSES, PRE_PAYMENT_STATUSES } from '../domain/order-status';
+import { nowIso } from './clock';
+
+export type CancelResult =
+  | { result: 'CANCEL_REQUESTED'; order: Order }
+  | { result: 'NOT_FOUND' }
+  | { result: 'ALREADY_PAID'; order: Order }
+  | { result: 'ALREADY_CLOSED'; order: Order };
+
+/**
+ * A customer cancel before payment. The saga does the compensation (PaymentIntent cancelled first,
+ * then stock released); here we only record the request and wake the payment wait.
+ */
+export async function requestCancel(orderId: string): Promise<CancelResult> {
+  logOrder(orderId);
+  const updated = await updateOrder(orderId, { set: { cancelRequestedAt: nowIso() } }, PRE_PAYMENT_STATUSES);
+  if (!updated) {
+    const order = await getOrder(orderId);
+    if (!order) return { result: 'NOT_FOUND' };
+    if (PAID_STATUSES.includes(order.status) || order.status === 'NEEDS_ATTENTION') return { result: 'ALREADY_PAID', order };
+    return { result: 'ALREADY_CLOSED', order };
+  }
+  // No token yet: requestPayment sees cancelRequestedAt when it stores its token.
+  if (updated.taskToken) {
+    const delivered = await failPaymentWait(updated.taskToken, 'OrderCanceled', 'Cancelled by the customer');
+    logger.info('Cancel requested', { delivered });
+  }
+  return { result: 'CANCEL_REQUESTED', order: updated };
+}
+
+export type ResumeResult =
+  | { result: 'RESUMED'; executionName: string }
+  | { result: 'NOT_FOUND' }
+  | { result: 'NOT_RESUMABLE'; order: Order };
+
+/**
+ * Operator action for a NEEDS_ATTENTION order whose post-payment step failed: re-runs the steps
+ * after payment (each idempotent) in a new execution named after the order and the attempt.
+ */
+export async function resumeAfterPayment(orderId: string): Promise<ResumeResult> {
+  logOrder(orderId);
+  const order = await getOrder(orderId);
+  if (!order) return { result: 'NOT_FOUND' };
+  if (order.status !== 'NEEDS_ATTENTION' || order.attention?.kind !== 'POST_PAYMENT_STEP_FAILED') {
+    return { result: 'NOT_RESUMABLE', order };
+  }
+  const counted = await updateOrder(orderId, { add: { resumeCount: 1 } }, ['NEEDS_ATTENTION']);
+  if (!counted) return { result: 'NOT_RESUMABLE', order };
+  const executionName = `${orderId}-resume-${counted.resumeCount}`;
+  await startCheckoutExecution(executionName, {
+    orderId,
+    paymentWindowSeconds: order.paymentWindowSeconds,
+    resumeAfterPayment: true,
+    reservation: { lines: stockLines(order) },
+  });
+  logger.info('Post-payment steps resumed by an operator', { executionName });
+  return { result: 'RESUMED', executionName };
+}
+
+export type AdjustmentResult = { result: 'QUEUED'; updateId: string } | { result: 'UNKNOWN_SKU' };
+
+export async function requestInventoryAdjustment(
+  adjustment: { sku: string; delta: number; reason: string },
+  updateId: string,
+): Promise<AdjustmentResult> {
+  if (!(await getProduct(adjustment.sku))) return { result: 'UNKNOWN_SKU' };
+  await sendInventoryUpdate({ type: 'ADJUST', updateId, ...adjustment });
+  logger.info('Inventory adjustment queued', { sku: adjustment.sku, delta: adjustment.delta, updateId });
+  return { result: 'QUEUED', updateId };
+}

@@ -1,0 +1,143 @@
+/**
+ * The saga's activities: what each Lambda task of stepfunctions/checkout.asl.yml does.
+ * The state machine orchestrates; the decisions are here and in src/domain.
+ */
+import { logger } from '../commons/logger';
+import { releaseStock, reserveStock } from '../adapters/inventory-repository';
+import { getOrder, requireOrder, transitionOrder, updateOrder } from '../adapters/orders-repository';
+import { cancelPaymentIntent, createPaymentIntent } from '../adapters/payments';
+import { sendFulfilmentRequest } from '../adapters/queues';
+import { compensationCause, planCompensation } from '../domain/compensation';
+import { InvalidOrderState, OrderCanceled, OutOfStock } from '../domain/errors';
+import { stockLines } from '../domain/order';
+import { FINAL_STATUSES, PRE_PAYMENT_STATUSES } from '../domain/order-status';
+import { nowIso } from './clock';
+import { flagOrderNeedsAttention } from './flag-needs-attention';
+
+/** Step 1: all lines or none. Out of stock records REJECTED (with the SKU) and throws OutOfStock. */
+export async function reserveInventory(orderId: string) {
+  const order = await requireOrder(orderId);
+  const lines = stockLines(order);
+  if (order.stock === 'RESERVED') return { lines }; // a retry after success
+  if (order.status !== 'PENDING') {
+    throw new InvalidOrderState(`Order ${orderId} is ${order.status}; nothing to reserve`, { status: order.status });
+  }
+  try {
+    await reserveStock(orderId, lines, nowIso());
+  } catch (error) {
+    if (!(error instanceof OutOfStock)) throw error;
+    await transitionOrder(orderId, 'REJECTED', nowIso(), { set: { failureReason: error.message } });
+    logger.info('Order rejected: out of stock', { sku: error.sku });
+    throw error;
+  }
+  logger.info('Stock reserved', { lines: lines.length });
+  return { lines };
+}
+
+/**
+ * The payment wait's task: store the token first (so the webhook can always resume), then create
+ * the PaymentIntent (idempotent per order) and show AWAITING_PAYMENT.
+ */
+export async function requestPayment(orderId: string, taskToken: string) {
+  // Atomic with the cancel handler's write: one of the two always sees the other.
+  const order = await updateOrder(orderId, { set: { taskToken } }, PRE_PAYMENT_STATUSES);
+  if (!order) throw new InvalidOrderState(`Order ${orderId} no longer waits for payment`);
+  if (order.cancelRequestedAt) throw new OrderCanceled(orderId);
+
+  const intent = await createPaymentIntent(order);
+  const payment = {
+    'payment.paymentIntentId': intent.id,
+    'payment.clientSecret': intent.clientSecret,
+    'payment.status': intent.status,
+  };
+  if (order.status === 'AWAITING_PAYMENT') {
+    await updateOrder(orderId, { set: payment }, ['AWAITING_PAYMENT']);
+  } else {
+    try {
+      await transitionOrder(orderId, 'AWAITING_PAYMENT', nowIso(), { set: payment });
+    } catch (error) {
+      if (!(error instanceof InvalidOrderState)) throw error;
+      // Cancelled or expired while the intent was being created: the compensation may not have
+      // seen this intent, so cancel it here.
+      logger.info('Order closed while creating its PaymentIntent; cancelling it');
+      await cancelPaymentIntent(intent.id);
+      return { paymentIntentId: intent.id };
+    }
+  }
+  logger.info('Awaiting payment', { paymentIntentId: intent.id });
+  return { paymentIntentId: intent.id };
+}
+
+export type CompensationOutcome = 'PAYMENT_SUCCEEDED' | 'NEEDS_ATTENTION' | 'CLOSED' | 'FAILED_BEFORE_PAYMENT';
+
+/**
+ * Before payment: cancel the PaymentIntent first (race rule: if it already succeeded, the order is
+ * paid and goes forward), then release the stock and record why.
+ */
+export async function compensateOrder(
+  orderId: string,
+  error: { Error?: string; Cause?: string } | undefined,
+  executionId?: string,
+): Promise<{ outcome: CompensationOutcome; status: string }> {
+  const order = await requireOrder(orderId);
+  const cause = compensationCause(error?.Error);
+  if (order.status === 'NEEDS_ATTENTION') return { outcome: 'NEEDS_ATTENTION', status: order.status };
+  if (order.status === 'PAID' || order.status === 'COMPLETED') {
+    throw new InvalidOrderState(`Order ${orderId} is ${order.status}; it is never compensated after payment`);
+  }
+
+  const cancellation = await cancelPaymentIntent(order.payment.paymentIntentId);
+  const plan = planCompensation(order, cause, cancellation, error);
+  logger.info('Compensation planned', { cause, cancellation: cancellation.result, outcome: plan.outcome });
+
+  if (plan.outcome === 'PAYMENT_SUCCEEDED') {
+    await updateOrder(orderId, { set: { 'payment.status': 'succeeded' } });
+    return { outcome: plan.outcome, status: order.status };
+  }
+  if (plan.outcome === 'NEEDS_ATTENTION') {
+    const flagged = await flagOrderNeedsAttention({
+      orderId,
+      kind: 'PAYMENT_AMOUNT_MISMATCH',
+      step: 'CompensateOrder',
+      error: error?.Error ?? 'PaymentAmountMismatch',
+      reason: plan.reason,
+      executionId,
+    });
+    return { outcome: plan.outcome, status: flagged.status };
+  }
+
+  await releaseStock(orderId, stockLines(order), nowIso());
+  if (!FINAL_STATUSES.includes(order.status)) {
+    try {
+      await transitionOrder(orderId, plan.status, nowIso(), {
+        set: { failureReason: plan.failureReason, 'payment.status': cancellation.result === 'CANCELED' ? 'canceled' : undefined },
+        remove: ['taskToken', 'payment.clientSecret'],
+      });
+    } catch (failure) {
+      const now = await getOrder(orderId);
+      if (!(failure instanceof InvalidOrderState) || now?.status !== plan.status) throw failure;
+    }
+  }
+  logger.info('Order compensated', { status: plan.status, reason: plan.failureReason });
+  return { outcome: plan.outcome, status: plan.status };
+}
+
+/** After payment: hand the order to fulfilment. Consumers dedupe on fulfilmentRequestId. */
+export async function fulfillOrder(orderId: string) {
+  const order = await requireOrder(orderId);
+  if (order.status !== 'PAID') {
+    throw new InvalidOrderState(`Order ${orderId} is ${order.status}; only PAID orders are fulfilled`);
+  }
+  const paidAt = [...order.history].reverse().find((entry) => entry.status === 'PAID')?.at ?? nowIso();
+  await sendFulfilmentRequest({
+    fulfilmentRequestId: orderId,
+    orderId,
+    items: order.items.map(({ sku, name, quantity }) => ({ sku, name, quantity })),
+    shippingAddress: order.shippingAddress,
+    customerEmail: order.customer.email,
+    paidAt,
+  });
+  await updateOrder(orderId, { set: { fulfilmentRequestedAt: nowIso() } });
+  logger.info('Fulfilment requested');
+  return { fulfilmentRequestId: orderId };
+}
