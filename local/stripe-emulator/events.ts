@@ -1,0 +1,87 @@
+/**
+ * The event log: every state change of a PaymentIntent or charge becomes an immutable event whose
+ * `data.object` is a snapshot taken at that moment (later changes do not alter it), as on Stripe.
+ */
+import { noSuchObject } from './errors';
+import { newId, unixSeconds } from './ids';
+import type { ParamReader } from './form';
+import { paginate, readPageRequest, type ListPage } from './pagination';
+import type { Charge, PaymentIntent, RequestContext, StripeEvent } from './types';
+
+export type EventListener = (event: StripeEvent) => void;
+
+export class EventLog {
+  /** Oldest first; lists reverse it. */
+  private readonly events: StripeEvent[] = [];
+  private readonly byId = new Map<string, StripeEvent>();
+
+  constructor(
+    private readonly apiVersion: string,
+    /** How many webhook endpoints will receive the event (Stripe's `pending_webhooks`). */
+    private readonly endpointCount: () => number,
+    private readonly onEvent: EventListener,
+  ) {}
+
+  record(type: string, object: PaymentIntent | Charge, ctx: RequestContext): StripeEvent {
+    const event: StripeEvent = {
+      id: newId('evt'),
+      object: 'event',
+      api_version: this.apiVersion,
+      created: unixSeconds(),
+      data: { object: structuredClone(object) },
+      livemode: false,
+      pending_webhooks: this.endpointCount(),
+      request: { id: ctx.requestId, idempotency_key: ctx.idempotencyKey },
+      type,
+    };
+    this.events.push(event);
+    this.byId.set(event.id, event);
+    this.onEvent(event);
+    return event;
+  }
+
+  get(id: string): StripeEvent | undefined {
+    return this.byId.get(id);
+  }
+
+  retrieve(id: string): StripeEvent {
+    const event = this.byId.get(id);
+    if (!event) throw noSuchObject('event', id, 'id');
+    return event;
+  }
+
+  all(): StripeEvent[] {
+    return [...this.events];
+  }
+
+  count(): number {
+    return this.events.length;
+  }
+
+  /** GET /v1/events: newest first, filtered by `type` (with `*` wildcards) or `types[]`. */
+  list(params: ParamReader): ListPage<StripeEvent> {
+    params.rejectUnknown(['limit', 'starting_after', 'ending_before', 'type', 'types', 'expand', 'delivery_success']);
+    const page = readPageRequest(params);
+    const type = params.string('type');
+    const types = params.stringArray('types');
+    const matchers = [...(type ? [type] : []), ...(types ?? [])].map(typeMatcher);
+    const newestFirst = [...this.events].reverse().filter((e) => matchers.length === 0 || matchers.some((m) => m(e.type)));
+    const deliverySuccess = params.boolean('delivery_success');
+    const filtered = deliverySuccess === undefined ? newestFirst : newestFirst.filter((e) => (e.pending_webhooks === 0) === deliverySuccess);
+    return paginate(filtered, page, '/v1/events', 'event');
+  }
+
+  clear(): void {
+    this.events.length = 0;
+    this.byId.clear();
+  }
+}
+
+function typeMatcher(pattern: string): (type: string) => boolean {
+  const regex = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('[^]*')}$`);
+  return (type) => regex.test(type);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,162 @@
+/**
+ * Stripe emulator: an HTTP server on 127.0.0.1 that the real Stripe SDK and the Stripe CLI talk
+ * to, with PaymentIntents, events and signed webhook delivery. See docs/stripe-emulator.md.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StripeApiRoutes } from './api-routes';
+import { DEFAULT_DELIVERY, applyConfigPatch, type EmulatorConfig, type EmulatorConfigPatch } from './config';
+import { handleControl } from './control-routes';
+import { EventLog } from './events';
+import { BodyTooLargeError, jsonReply, readBody, sendReply, type HttpReply } from './http-io';
+import { IdempotencyStore } from './idempotency';
+import { newId } from './ids';
+import { PaymentIntentService } from './payment-intents';
+import { StripeStore } from './store';
+import type { PaymentIntent, StripeEvent } from './types';
+import { WebhookDispatcher, type DeliveryAttempt } from './webhook-delivery';
+
+export { LOCAL_WEBHOOK_SECRET } from './config';
+export type { EmulatorConfig, EmulatorConfigPatch, ReorderMode, DeliverySettings } from './config';
+export type { DeliveryAttempt } from './webhook-delivery';
+export type { PaymentIntent, StripeEvent, Charge, PaymentMethod } from './types';
+
+/** The API version of the pinned `stripe` SDK (23.1.0): events are rendered as if the account were on it. */
+export const DEFAULT_API_VERSION = '2026-10-28.endive';
+
+export interface StripeEmulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Where events are POSTed; without it events are stored but not delivered. */
+  webhookUrl?: string;
+  /** The endpoint's signing secret (`whsec_...`), used whole as the HMAC key. */
+  webhookSecret: string;
+  delivery?: Omit<EmulatorConfigPatch, 'webhookUrl'>;
+  /** `api_version` of events, and the version assumed for requests without a Stripe-Version header. */
+  apiVersion?: string;
+  /** One line per request and per delivery attempt; secrets are never part of it. */
+  log?: (line: string) => void;
+}
+
+export interface StripeEmulator {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  getConfig(): EmulatorConfig;
+  /** Changes webhook URL and delivery knobs at run time (same as POST /_emulator/config). */
+  setConfig(patch: EmulatorConfigPatch): EmulatorConfig;
+  /** All events, oldest first. */
+  events(): StripeEvent[];
+  /** Every delivery attempt so far, oldest first. */
+  deliveries(): DeliveryAttempt[];
+  /** Deliveries queued, held, in flight or waiting for a retry. */
+  pendingDeliveries(): number;
+  /** Completes or fails the 3DS challenge of a PaymentIntent in requires_action. */
+  authenticate(paymentIntentId: string, outcome: 'succeed' | 'fail'): PaymentIntent;
+  /** Forgets all objects, events, idempotency keys and deliveries; keeps the configuration. */
+  reset(): void;
+  /** Stops the server, pending retries and in-flight deliveries. */
+  close(): Promise<void>;
+}
+
+export async function startStripeEmulator(options: StripeEmulatorOptions): Promise<StripeEmulator> {
+  if (!options.webhookSecret) throw new Error('startStripeEmulator: webhookSecret is required');
+  const log = options.log ?? (() => {});
+  const apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
+  let config: EmulatorConfig = applyConfigPatch({ ...DEFAULT_DELIVERY, webhookUrl: null }, { ...options.delivery, webhookUrl: options.webhookUrl ?? null });
+  let baseUrl = '';
+
+  const store = new StripeStore();
+  const dispatcher = new WebhookDispatcher({
+    secret: options.webhookSecret,
+    config: () => config,
+    log,
+    onDelivered: (event) => {
+      event.pending_webhooks = Math.max(0, event.pending_webhooks - 1);
+    },
+  });
+  const events = new EventLog(
+    apiVersion,
+    () => (config.webhookUrl ? 1 : 0),
+    (event) => dispatcher.enqueue(event),
+  );
+  const paymentIntents = new PaymentIntentService(store, events, () => baseUrl);
+  const idempotency = new IdempotencyStore();
+  const api = new StripeApiRoutes(paymentIntents, events, idempotency, apiVersion);
+  const startedAt = Date.now();
+
+  const reset = () => {
+    store.clear();
+    events.clear();
+    idempotency.clear();
+    dispatcher.reset();
+  };
+  const setConfig = (next: EmulatorConfig) => {
+    config = next;
+  };
+
+  const server = http.createServer((request, response) => {
+    const started = Date.now();
+    const requestId = newId('req');
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const method = request.method ?? 'GET';
+    readBody(request)
+      .then((rawBody) => {
+        if (url.pathname.startsWith('/_emulator/')) {
+          return { reply: handleControl({ paymentIntents, events, dispatcher, getConfig: () => config, setConfig, reset, startedAt }, method, url, request.headers['content-type'], rawBody), replayed: false };
+        }
+        return api.handle({ method, url, headers: request.headers, rawBody, requestId });
+      })
+      .catch((error: unknown): { reply: HttpReply; replayed: boolean } => {
+        if (error instanceof BodyTooLargeError) {
+          return { reply: jsonReply(413, { error: { type: 'invalid_request_error', message: error.message } }, { 'Request-Id': requestId }), replayed: false };
+        }
+        log(`internal error on ${method} ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        return {
+          reply: jsonReply(500, { error: { type: 'api_error', message: 'An unknown error occurred in the Stripe emulator.' } }, { 'Request-Id': requestId }),
+          replayed: false,
+        };
+      })
+      .then(({ reply, replayed }) => {
+        sendReply(response, reply);
+        // Path only: query strings can carry a client_secret.
+        log(`${method} ${url.pathname} ${reply.status} ${requestId}${replayed ? ' (idempotent replay)' : ''} ${Date.now() - started}ms`);
+      });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://127.0.0.1:${port}`;
+  log(`Stripe emulator listening on ${baseUrl}; webhooks ${config.webhookUrl ? `to ${new URL(config.webhookUrl).origin}` : 'not delivered (no URL)'}`);
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: baseUrl,
+    port,
+    getConfig: () => ({ ...config }),
+    setConfig: (patch) => {
+      config = applyConfigPatch(config, patch as Record<string, unknown>);
+      return { ...config };
+    },
+    events: () => events.all(),
+    deliveries: () => dispatcher.attemptsLog(),
+    pendingDeliveries: () => dispatcher.pendingCount(),
+    authenticate: (id, outcome) => paymentIntents.authenticate(id, outcome),
+    reset,
+    close: () => {
+      closing ??= (async () => {
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Keep-alive sockets of SDK clients would otherwise hold close() open.
+        server.closeAllConnections();
+        await Promise.all([stopped, dispatcher.close()]);
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,236 @@
+/**
+ * Webhook delivery: signed POSTs of events to the configured URL, never awaited by the API call
+ * that caused them. First attempts go out one at a time in event order (so runs are repeatable);
+ * failed attempts are retried on their own timers with exponential backoff, as Stripe does.
+ * The duplicate and reorder knobs exist to prove that a receiver copes with what Stripe
+ * documents it may do: deliver an event more than once, and in any order.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { EmulatorConfig } from './config';
+import { newId, unixSeconds } from './ids';
+import type { StripeEvent } from './types';
+import { signWebhookPayload } from './webhook-signature';
+
+export interface DeliveryAttempt {
+  deliveryId: string;
+  eventId: string;
+  type: string;
+  url: string;
+  /** 1 for the first try of a delivery, then 2, 3... for its retries. */
+  attempt: number;
+  /** 0 for the event itself, 1..N for the copies the duplicateDeliveries knob adds. */
+  copy: number;
+  resend: boolean;
+  statusCode: number | null;
+  error: string | null;
+  at: string;
+  durationMs: number;
+  /** When the attempt failed and another one is scheduled: in how long. */
+  nextRetryInMs: number | null;
+}
+
+interface DeliveryJob {
+  deliveryId: string;
+  event: StripeEvent;
+  payload: string;
+  url: string;
+  copy: number;
+  resend: boolean;
+  attempt: number;
+  /** Jobs from before a reset() must not record attempts into the fresh log. */
+  generation: number;
+}
+
+export interface WebhookDispatcherOptions {
+  secret: string;
+  config: () => EmulatorConfig;
+  log: (line: string) => void;
+  /** Called once per event, on its first 2xx (Stripe then lowers `pending_webhooks`). */
+  onDelivered: (event: StripeEvent) => void;
+}
+
+export class WebhookDispatcher {
+  private readonly queue: DeliveryJob[] = [];
+  private held: DeliveryJob[] = [];
+  private holdTimer: NodeJS.Timeout | null = null;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly inFlight = new Map<http.ClientRequest, Promise<void>>();
+  private readonly attempts: DeliveryAttempt[] = [];
+  private readonly delivered = new Set<string>();
+  private sending = false;
+  private closed = false;
+  private generation = 0;
+
+  constructor(private readonly options: WebhookDispatcherOptions) {}
+
+  /** Queues an event for delivery; false when no webhook URL is configured. */
+  enqueue(event: StripeEvent, resend = false): boolean {
+    const config = this.options.config();
+    if (this.closed || !config.webhookUrl) return false;
+    const payload = JSON.stringify(event, null, 2);
+    const copies = resend ? 1 : 1 + config.duplicateDeliveries;
+    const jobs: DeliveryJob[] = [];
+    for (let copy = 0; copy < copies; copy++) {
+      jobs.push({ deliveryId: newId('whdel'), event, payload, url: config.webhookUrl, copy, resend, attempt: 1, generation: this.generation });
+    }
+    if (config.reorderDeliveries !== 'off' && !resend) {
+      this.held.push(...jobs);
+      this.holdTimer ??= setTimeout(() => this.releaseHeld(), config.reorderWindowMs);
+    } else {
+      this.queue.push(...jobs);
+      this.pump();
+    }
+    return true;
+  }
+
+  attemptsLog(): DeliveryAttempt[] {
+    return this.attempts.map((a) => ({ ...a }));
+  }
+
+  /** Deliveries not finished yet: queued, held for reordering, in flight or waiting for a retry. */
+  pendingCount(): number {
+    return this.queue.length + this.held.length + this.retryTimers.size + this.inFlight.size;
+  }
+
+  /** Drops everything pending and forgets the log (the emulator's reset). */
+  reset(): void {
+    this.generation++;
+    this.cancelPending();
+    this.attempts.length = 0;
+    this.delivered.clear();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.cancelPending();
+    await Promise.all(this.inFlight.values());
+  }
+
+  private cancelPending(): void {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    this.held = [];
+    this.queue.length = 0;
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    for (const request of this.inFlight.keys()) request.destroy(new Error('emulator stopped'));
+  }
+
+  private releaseHeld(): void {
+    this.holdTimer = null;
+    const jobs = this.held;
+    this.held = [];
+    const mode = this.options.config().reorderDeliveries;
+    const ordered = mode === 'shuffle' ? shuffle(jobs) : mode === 'newest-first' ? jobs.reverse() : jobs;
+    this.queue.push(...ordered);
+    this.pump();
+  }
+
+  private pump(): void {
+    if (this.sending || this.closed) return;
+    const job = this.queue.shift();
+    if (!job) return;
+    this.sending = true;
+    void this.send(job).then(() => {
+      this.sending = false;
+      this.pump();
+    });
+  }
+
+  /** One attempt. Never rejects: the outcome goes to the attempts log and, on failure, to a retry. */
+  private send(job: DeliveryJob): Promise<void> {
+    const { timeoutMs } = this.options.config();
+    const started = Date.now();
+    // A fresh timestamp and signature on every attempt, so retries pass the receiver's tolerance check.
+    const signature = signWebhookPayload(job.payload, this.options.secret, unixSeconds(started));
+    const url = new URL(job.url);
+    const transport = url.protocol === 'https:' ? https : http;
+    let request!: http.ClientRequest;
+    const done = new Promise<void>((resolve) => {
+      let settled = false;
+      const finish = (statusCode: number | null, error: string | null) => {
+        if (settled) return;
+        settled = true;
+        this.inFlight.delete(request);
+        this.recordAttempt(job, statusCode, error, started);
+        resolve();
+      };
+      request = transport.request(url, {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'Content-Type': 'application/json; charset=utf-8',
+          'Content-Length': Buffer.byteLength(job.payload),
+          'Stripe-Signature': signature,
+          'User-Agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+          Accept: '*/*; q=0.5, application/xml',
+          'Cache-Control': 'no-cache',
+        },
+      });
+      request.setTimeout(timeoutMs, () => request.destroy(new Error(`no response within ${timeoutMs} ms`)));
+      request.on('response', (response) => {
+        response.resume();
+        response.on('end', () => finish(response.statusCode ?? null, null));
+        response.on('close', () => finish(response.statusCode ?? null, null));
+      });
+      request.on('error', (error) => finish(null, error.message));
+      request.end(job.payload);
+    });
+    this.inFlight.set(request, done);
+    return done;
+  }
+
+  private recordAttempt(job: DeliveryJob, statusCode: number | null, error: string | null, started: number): void {
+    if (job.generation !== this.generation) return;
+    const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
+    const { maxAttempts, retryBaseDelayMs } = this.options.config();
+    const retry = !ok && !this.closed && job.attempt < maxAttempts;
+    const delay = retry ? retryBaseDelayMs * 2 ** (job.attempt - 1) : null;
+    this.attempts.push({
+      deliveryId: job.deliveryId,
+      eventId: job.event.id,
+      type: job.event.type,
+      url: job.url,
+      attempt: job.attempt,
+      copy: job.copy,
+      resend: job.resend,
+      statusCode,
+      error,
+      at: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      nextRetryInMs: delay,
+    });
+    const target = safeUrl(job.url);
+    this.options.log(
+      `webhook ${job.event.type} ${job.event.id} -> ${target} attempt ${job.attempt}${job.copy ? ` (copy ${job.copy})` : ''}: ${statusCode ?? error}` +
+        (delay !== null ? `, retry in ${delay} ms` : ''),
+    );
+    if (ok && !this.delivered.has(job.event.id)) {
+      this.delivered.add(job.event.id);
+      this.options.onDelivered(job.event);
+    }
+    if (delay !== null) {
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        if (!this.closed) void this.send({ ...job, attempt: job.attempt + 1 });
+      }, delay);
+      this.retryTimers.add(timer);
+    }
+  }
+}
+
+/** Origin and path only: a query string may carry a token. */
+function safeUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.origin}${parsed.pathname}`;
+}
+
+function shuffle<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
