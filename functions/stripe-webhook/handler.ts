@@ -25,10 +25,12 @@ export const handler = httpHandler(async (event, context) => {
   const body = rawBody(event);
   if (Buffer.byteLength(body) > MAX_WEBHOOK_BYTES) return errorResult(413, 'BODY_TOO_LARGE', 'Webhook body too large');
 
+  // Read outside the signature check: a missing secret is our fault (5xx), not the sender's.
+  const secret = await requireSecret('stripeWebhookSecret');
   let stripeEvent: StripeEvent;
   try {
     // The signature covers the exact raw bytes: never parse and re-serialise before this.
-    stripeEvent = verifyWebhook(body, header(event, 'stripe-signature'), await requireSecret('stripeWebhookSecret'));
+    stripeEvent = verifyWebhook(body, header(event, 'stripe-signature'), secret);
   } catch {
     logger.warn('Rejected a webhook with a missing or invalid signature');
     return errorResult(400, 'INVALID_SIGNATURE', 'Missing, invalid or expired Stripe signature');

@@ -20,14 +20,21 @@ export interface BuiltExpression {
 export class ExpressionBuilder {
   readonly names: Record<string, string> = {};
   readonly values: Record<string, unknown> = {};
+  private readonly placeholders = new Map<string, string>();
   private counter = 0;
 
+  /** Readable placeholders; two different names never share one. */
   name(path: string): string {
     return path
       .split('.')
       .map((segment) => {
-        const placeholder = `#${segment.replace(/[^A-Za-z0-9_]/g, '_')}`;
-        this.names[placeholder] = segment;
+        let placeholder = this.placeholders.get(segment);
+        if (!placeholder) {
+          const readable = `#${segment.replace(/[^A-Za-z0-9_]/g, '_')}`;
+          placeholder = this.names[readable] === undefined ? readable : `${readable}_${this.placeholders.size}`;
+          this.placeholders.set(segment, placeholder);
+          this.names[placeholder] = segment;
+        }
         return placeholder;
       })
       .join('.');

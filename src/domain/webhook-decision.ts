@@ -60,6 +60,8 @@ export function decideWebhookAction(facts: PaymentIntentFacts, order: Order | un
           reason: `payment succeeded for an order already ${order.status}`,
         };
       }
+      // Both resuming and failing the wait need its token.
+      if (!order.taskToken) return { action: 'RETRY_LATER', reason: 'payment wait has not stored its token yet' };
       if (!amountMatches(order, facts)) {
         return {
           action: 'FAIL_PAYMENT_WAIT',
@@ -67,7 +69,6 @@ export function decideWebhookAction(facts: PaymentIntentFacts, order: Order | un
           cause: `received ${facts.amountReceived ?? facts.amount} ${facts.currency}, order total ${order.amounts.total} ${order.amounts.currency}`,
         };
       }
-      if (!order.taskToken) return { action: 'RETRY_LATER', reason: 'payment wait has not stored its token yet' };
       return { action: 'RESUME_SAGA' };
     }
     case 'payment_intent.payment_failed':

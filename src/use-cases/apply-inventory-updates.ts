@@ -38,13 +38,20 @@ interface TrackedChange {
 export async function applyInventoryUpdates(messages: QueuedUpdate[], now = new Date()): Promise<string[]> {
   const failed = new Set<string>();
   const tracked: TrackedChange[] = [];
+  // The same update can arrive twice in one batch (a retried send, SQS redelivery): keep one copy,
+  // since a transaction may not write the same ledger item twice.
+  const seenLedgerIds = new Set<string>();
   for (const message of messages) {
     const update = parseUpdate(message);
     if (!update) {
       failed.add(message.messageId);
       continue;
     }
-    for (const change of toSkuChanges(update)) tracked.push({ messageId: message.messageId, change });
+    for (const change of toSkuChanges(update)) {
+      if (change.ledgerIds.some((id) => seenLedgerIds.has(id))) continue;
+      change.ledgerIds.forEach((id) => seenLedgerIds.add(id));
+      tracked.push({ messageId: message.messageId, change });
+    }
   }
 
   const bySku = new Map<string, TrackedChange[]>();

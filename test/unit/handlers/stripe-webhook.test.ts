@@ -183,7 +183,7 @@ describe('stripeWebhook: signature', () => {
   // every failure as 400 INVALID_SIGNATURE, so a missing secret (or an SSM outage/throttle) is logged
   // as "Rejected a webhook with a missing or invalid signature" and answered 4xx: our own fault is
   // reported as Stripe's, and 5xx-based alarms never fire. Expected: 500 INTERNAL_ERROR.
-  test.failing('no webhook secret configured is our fault: 500, not 400 INVALID_SIGNATURE', async () => {
+  test('no webhook secret configured is our fault: 500, not 400 INVALID_SIGNATURE', async () => {
     delete process.env.STRIPE_WEBHOOK_SECRET;
     const payload = JSON.stringify(stripeEvent());
     expectError(await invoke(handler, delivery(payload, signed(payload))), 500, 'INTERNAL_ERROR');
@@ -272,7 +272,7 @@ describe('stripeWebhook: outcomes', () => {
   // Same defect as the test.failing in test/unit/domain/webhook-decision.test.ts, seen from outside.
   // BUG: src/domain/webhook-decision.ts:63-70 + src/use-cases/handle-stripe-event.ts:89 - a mismatched
   // amount before the token is stored calls failPaymentWait(undefined) instead of answering 503.
-  test.failing('a mismatched payment before the token is stored -> 503 RETRY_LATER, no callback with an undefined token', async () => {
+  test('a mismatched payment before the token is stored -> 503 RETRY_LATER, no callback with an undefined token', async () => {
     getOrderMock.mockResolvedValue(anOrder({ status: 'AWAITING_PAYMENT', taskToken: undefined }));
     failMock.mockImplementation(async (token) => {
       if (!token) throw new Error('ValidationException: taskToken must not be null');
