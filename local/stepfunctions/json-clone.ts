@@ -1,0 +1,8 @@
+/**
+ * Deep copy of JSON data. Not structuredClone: under jest's vm sandbox it returns objects of the outer
+ * realm, whose prototype is not the sandbox's Object.prototype, and aws-local-stepfunctions then stops
+ * recognising nested Parameters objects as templates (its isPlainObj compares prototypes).
+ */
+export function cloneJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
