@@ -27,6 +27,11 @@ export interface HttpApiOptions {
   accountId?: string;
   /** requestContext.apiId; default "local". */
   apiId?: string;
+  /**
+   * Routes of the local cloud itself (not API Gateway's), tried before route selection, e.g.
+   * `/_local/...`: return true if the request was answered. The body is the raw bytes.
+   */
+  localRoutes?: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<boolean>;
 }
 
 export interface RunningHttpApi {
@@ -89,6 +94,8 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, options:
     send(res, response, requestId);
     return log(response.statusCode);
   }
+
+  if (options.localRoutes && (await options.localRoutes(req, res, body))) return log(res.statusCode, undefined, 'local control route');
 
   const match = matchRoute(options.routes, method, decodeRawPath(target.split('?', 1)[0]));
   if (!match) {

@@ -12,6 +12,7 @@
  *  - module state is shared by all concurrent invocations of a function (AWS: one per sandbox);
  *  - no cold-start delay, no concurrency limit, memory size is reported, not enforced.
  */
+import { installInvokeStore, REQUEST_ID_KEY } from './invoke-store';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
 import type { Resolver } from '../cloudformation/intrinsics';
@@ -153,7 +154,13 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
   const faults = typeof options.faults === 'object' ? options.faults : createFaultInjector(functionNames, options.faults ?? process.env.LOCAL_FAULTS ?? '');
 
   // Before any handler module is loaded: handlers commonly read process.env at import time.
-  const environment = { ...mergeEnvironments(functionEnvironmentSources(options)), ...options.overrides };
+  // AWS_LAMBDA_MAX_CONCURRENCY: one process serves concurrent invocations here, as in Lambda's
+  // multi-concurrency mode; with it Powertools keeps per-invocation state (log keys, context) apart.
+  const environment = {
+    ...mergeEnvironments(functionEnvironmentSources(options)),
+    AWS_LAMBDA_MAX_CONCURRENCY: '1000',
+    ...options.overrides,
+  };
   const restoreEnvironment = applyToProcessEnv(environment);
 
   const arnOf = (key: string) => lambdaArn(deployedFunctionName(service, key), region, options.accountId);
@@ -170,6 +177,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
     return key;
   };
 
+  const invokeStore = installInvokeStore();
   const handlers = new Map<string, Handler>();
   const invocationCounts = new Map<string, number>();
   const pendingEvents = new Set<Promise<unknown>>();
@@ -194,7 +202,10 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
         handlers.set(key, handler);
       }
       const result = await withTimeout(
-        callHandler(handler, throughJson(event), context),
+        // Each invocation runs inside the Lambda runtime's InvokeStore, as the multi-concurrency runtime does.
+        invokeStore.run({ [REQUEST_ID_KEY]: context.awsRequestId }, () =>
+          callHandler(handler!, throughJson(event), context),
+        ),
         timeoutSeconds * 1000,
         () => new LambdaTimeoutError(key, context.awsRequestId, timeoutSeconds),
       );

@@ -1,0 +1,271 @@
+/**
+ * The local cloud: the whole saga on 127.0.0.1 with stand-ins that speak the real wire protocols.
+ *
+ *   HTTP API (API Gateway, payload 2.0)  -> local/http-api        -> handlers in process
+ *   DynamoDB                             -> DynamoDB Local (Java) -> tables from serverless.yml
+ *   SQS / SNS                            -> fauxqs (child process) -> queues/topics from serverless.yml
+ *   Step Functions                       -> local/stepfunctions   -> stepfunctions/checkout.asl.yml
+ *   Stripe                               -> local/stripe-emulator (or real Stripe with a test key)
+ *
+ * Handlers are unchanged: they find the stand-ins through AWS_ENDPOINT_URL_<SERVICE> and
+ * STRIPE_API_BASE, exactly as configuration, never by knowing they run locally.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { LOCAL_DEFAULTS } from './defaults';
+import { buildRouteTable } from './http-api/routes';
+import { startHttpApi, type RunningHttpApi } from './http-api/server';
+import { createLambdaRuntime, type LambdaRuntime } from './lambda/invoker';
+import { startFunctionEventSources, type FunctionEventSources } from './messaging/function-event-sources';
+import { endpointVariables, startLocalInfrastructure, type LocalInfrastructure } from './service/local-infrastructure';
+import { LOCAL_ACCOUNT_ID } from './cloudformation/intrinsics';
+import { awsServiceIntegrations, LocalStepFunctions, startStepFunctionsServer, type StepFunctionsServer } from './stepfunctions';
+import { startStripeEmulator, type StripeEmulator, type StripeEmulatorOptions } from './stripe-emulator/server';
+
+export interface LocalCloudOptions {
+  root?: string;
+  /** HTTP API port; 0 = a free port. Default PORT or 3000. */
+  port?: number;
+  /** Stripe emulator port; 0 = a free port. Default STRIPE_EMULATOR_PORT or 12111. */
+  stripeEmulatorPort?: number;
+  /** A real Stripe test key: use real Stripe instead of the emulator. Default STRIPE_SECRET_KEY. */
+  stripeSecretKey?: string;
+  stripeWebhookSecret?: string;
+  /** The payment window given to new orders. Default PAYMENT_WINDOW_SECONDS or 900. */
+  paymentWindowSeconds?: number;
+  adminApiKey?: string;
+  /** LOCAL_FAULTS syntax, e.g. "fulfillOrder:always,reserveInventory:2". Default LOCAL_FAULTS. */
+  faults?: string;
+  /** Handlers' log level (Powertools). Default LOG_LEVEL or INFO. */
+  logLevel?: string;
+  /** Emulator webhook delivery settings (retries, duplicates, reordering). */
+  stripeDelivery?: StripeEmulatorOptions['delivery'];
+  /** Load local/seed/catalogue.json. Default true. */
+  seedCatalogue?: boolean;
+  /** One line per noteworthy event of the stand-ins. */
+  log?: (line: string) => void;
+}
+
+export interface LocalCloud {
+  apiUrl: string;
+  stripe: { mode: 'emulator' | 'real'; apiBase?: string; webhookSecret: string; secretKey: string; emulator?: StripeEmulator };
+  adminApiKey: string;
+  paymentWindowSeconds: number;
+  stateMachineArn: string;
+  opsAlertsTopicArn: string;
+  endpoints: { dynamodb: string; sqs: string; sns: string; sfn: string };
+  stepFunctions: LocalStepFunctions;
+  lambda: LambdaRuntime;
+  infra: LocalInfrastructure;
+  /** Every message published to the ops-alerts topic since start. */
+  opsAlerts(): Promise<Array<{ message: string; subject?: string }>>;
+  timings: { totalMs: number; infraMs: number };
+  close(): Promise<void>;
+}
+
+function numberFrom(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`Expected a whole number, got "${value}"`);
+  return parsed;
+}
+
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const startedAt = Date.now();
+  const root = options.root ?? join(__dirname, '..');
+  const log = options.log ?? (() => undefined);
+  const env = process.env;
+  const realStripeKey = options.stripeSecretKey ?? env.STRIPE_SECRET_KEY;
+  const webhookSecret = options.stripeWebhookSecret ?? env.STRIPE_WEBHOOK_SECRET ?? LOCAL_DEFAULTS.stripeWebhookSecret;
+  const adminApiKey = options.adminApiKey ?? env.ADMIN_API_KEY ?? LOCAL_DEFAULTS.adminApiKey;
+  const paymentWindowSeconds =
+    options.paymentWindowSeconds ?? numberFrom(env.PAYMENT_WINDOW_SECONDS, LOCAL_DEFAULTS.paymentWindowSeconds);
+  if (paymentWindowSeconds < 1) throw new Error('PAYMENT_WINDOW_SECONDS must be at least 1');
+
+  const stoppers: Array<() => Promise<void> | void> = [];
+  const close = async () => {
+    for (const stop of stoppers.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (error) {
+        log(`[local] error while stopping: ${(error as Error).message}`);
+      }
+    }
+  };
+
+  try {
+    const infra = await startLocalInfrastructure({ root, stage: 'local' });
+    stoppers.push(() => infra.close());
+    const infraMs = Date.now() - startedAt;
+    for (const note of infra.notes) log(`[cloudformation] ${note}`);
+
+    let emulator: StripeEmulator | undefined;
+    if (!realStripeKey) {
+      emulator = await startStripeEmulator({
+        port: options.stripeEmulatorPort ?? numberFrom(env.STRIPE_EMULATOR_PORT, LOCAL_DEFAULTS.stripeEmulatorPort),
+        webhookSecret,
+        delivery: options.stripeDelivery,
+        log: (line) => log(`[stripe] ${line}`),
+      });
+      stoppers.push(() => emulator!.close());
+    }
+
+    const region = infra.service.provider.region ?? 'us-east-1';
+    const stepFunctions = new LocalStepFunctions({ region, accountId: LOCAL_ACCOUNT_ID, logger: (line) => log(`[sfn] ${line}`) });
+    const sfnServer: StepFunctionsServer = await startStepFunctionsServer({ engine: stepFunctions, port: 0 });
+    stoppers.push(() => sfnServer.close());
+
+    const lambda = createLambdaRuntime({
+      service: infra.service,
+      root,
+      resolve: infra.resolve,
+      environment: { ...infra.environment, ...endpointVariables({ sfn: sfnServer.url }) },
+      overrides: {
+        STRIPE_API_BASE: emulator?.url ?? '',
+        STRIPE_SECRET_KEY: realStripeKey ?? LOCAL_DEFAULTS.stripeSecretKey,
+        STRIPE_WEBHOOK_SECRET: webhookSecret,
+        ADMIN_API_KEY: adminApiKey,
+        PAYMENT_WINDOW_SECONDS: String(paymentWindowSeconds),
+        POWERTOOLS_LOG_LEVEL: options.logLevel ?? env.LOG_LEVEL ?? 'INFO',
+      },
+      faults: options.faults ?? env.LOCAL_FAULTS ?? '',
+      onInvocation: (report) =>
+        log(`[lambda] ${report.functionName} ${report.durationMs}ms${report.error ? ` failed: ${report.error.name}: ${report.error.message}` : ''}`),
+    });
+    stoppers.push(() => lambda.close());
+
+    for (const registration of awsServiceIntegrations({
+      invokeFunction: (name, payload) => lambda.invoke(name, payload),
+      dynamodb: infra.clients.dynamodb,
+      sqs: infra.clients.sqs,
+      sns: infra.clients.sns,
+    })) {
+      stepFunctions.registerResource(registration.matches, registration.handle);
+    }
+    const machine = Object.values<any>(infra.service.stepFunctions?.stateMachines ?? {})[0];
+    if (!machine) throw new Error('serverless.yml defines no state machine');
+    const { stateMachineArn } = stepFunctions.createStateMachine({
+      name: machine.name,
+      definition: infra.resolve(machine.definition) as object,
+    });
+    if (stateMachineArn !== lambda.environment.STATE_MACHINE_ARN) {
+      throw new Error(`STATE_MACHINE_ARN ${lambda.environment.STATE_MACHINE_ARN} does not match the local machine ${stateMachineArn}`);
+    }
+
+    const sources: FunctionEventSources = await startFunctionEventSources({
+      service: infra.service,
+      resolve: infra.resolve,
+      sqs: infra.clients.sqs,
+      sns: infra.clients.sns,
+      lambda,
+      onPollerError: (source, error) => log(`[sqs] ${source}: ${error.message}`),
+    });
+    stoppers.push(() => sources.stop());
+
+    if (options.seedCatalogue ?? true) await seedCatalogue(root, infra, lambda.environment.INVENTORY_TABLE);
+
+    const opsAlertsTopicArn = lambda.environment.OPS_ALERTS_TOPIC_ARN;
+    const http: RunningHttpApi = await startHttpApi({
+      port: options.port ?? numberFrom(env.PORT, LOCAL_DEFAULTS.port),
+      routes: buildRouteTable(infra.service as any),
+      invoke: (name, event) => lambda.invoke(name, event),
+      onRequest: (line) => log(`[http] ${line}`),
+      localRoutes: (req, res, body) => controlRoutes(req, res, body, { lambda, infra, opsAlertsTopicArn }),
+    });
+    stoppers.push(() => http.close());
+    emulator?.setConfig({ webhookUrl: `${http.url}/webhooks/stripe` });
+
+    return {
+      apiUrl: http.url,
+      stripe: {
+        mode: emulator ? 'emulator' : 'real',
+        apiBase: emulator?.url,
+        webhookSecret,
+        secretKey: realStripeKey ?? LOCAL_DEFAULTS.stripeSecretKey,
+        emulator,
+      },
+      adminApiKey,
+      paymentWindowSeconds,
+      stateMachineArn,
+      opsAlertsTopicArn,
+      endpoints: { ...infra.endpoints, sfn: sfnServer.url },
+      stepFunctions,
+      lambda,
+      infra,
+      opsAlerts: async () =>
+        (await infra.messagesPublishedTo(opsAlertsTopicArn)).map((m: any) => ({ message: m.message, subject: m.subject })),
+      timings: { totalMs: Date.now() - startedAt, infraMs },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+interface SeedProduct {
+  sku: string;
+  name: string;
+  price: number;
+  currency: string;
+  available: number;
+}
+
+async function seedCatalogue(root: string, infra: LocalInfrastructure, tableName: string): Promise<void> {
+  const products: SeedProduct[] = JSON.parse(readFileSync(join(root, 'local', 'seed', 'catalogue.json'), 'utf8'));
+  await Promise.all(
+    products.map((product) =>
+      infra.clients.dynamodb.send(
+        new PutItemCommand({ TableName: tableName, Item: marshall({ ...product, reserved: 0, sold: 0 }) }),
+      ),
+    ),
+  );
+}
+
+/**
+ * The local cloud's own control routes (not part of the product's API), under /_local/:
+ *   GET    /_local/health
+ *   GET    /_local/faults                 current faults
+ *   PUT    /_local/faults/{function}      {"mode": "always" | N}: break a step while executions run
+ *   DELETE /_local/faults[/{function}]    heal one or all
+ *   GET    /_local/ops-alerts             what reached the ops-alerts topic
+ */
+async function controlRoutes(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer,
+  deps: { lambda: LambdaRuntime; infra: LocalInfrastructure; opsAlertsTopicArn: string },
+): Promise<boolean> {
+  const path = (req.url ?? '/').split('?', 1)[0];
+  if (!path.startsWith('/_local/')) return false;
+  const reply = (status: number, payload: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(payload));
+    return true;
+  };
+  const [, , resource, name] = path.split('/');
+  try {
+    if (resource === 'health' && req.method === 'GET') return reply(200, { ok: true });
+    if (resource === 'ops-alerts' && req.method === 'GET') {
+      return reply(200, { alerts: await deps.infra.messagesPublishedTo(deps.opsAlertsTopicArn) });
+    }
+    if (resource === 'faults') {
+      if (req.method === 'GET' && !name) return reply(200, { faults: deps.lambda.faults.list() });
+      if (req.method === 'PUT' && name) {
+        const { mode } = JSON.parse(body.toString('utf8') || '{}');
+        deps.lambda.faults.set(name, mode);
+        return reply(200, { faults: deps.lambda.faults.list() });
+      }
+      if (req.method === 'DELETE') {
+        deps.lambda.faults.clear(name);
+        return reply(200, { faults: deps.lambda.faults.list() });
+      }
+    }
+    return reply(404, { error: { code: 'NOT_FOUND', message: `No local control route ${req.method} ${path}` } });
+  } catch (error) {
+    return reply(400, { error: { code: 'BAD_REQUEST', message: (error as Error).message } });
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * `npm start`: the whole saga on 127.0.0.1, logs in the terminal, Ctrl-C stops everything.
+ * Knobs (environment): PORT, STRIPE_EMULATOR_PORT, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET,
+ * PAYMENT_WINDOW_SECONDS, ADMIN_API_KEY, LOCAL_FAULTS, LOG_LEVEL. See the README.
+ */
+import { startLocalCloud, type LocalCloud } from './cloud';
+import { installReadableLogs } from './readable-logs';
+
+const print = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main() {
+  installReadableLogs(process.stdout);
+  let cloud: LocalCloud | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    print(`\n${signal}: stopping the local cloud...`);
+    await cloud?.close();
+    print('stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  cloud = await startLocalCloud({ log: (line) => print(line) });
+  const c = cloud;
+  const sku = 'TSHIRT-BLUE-M';
+  print(`
+checkout-saga local cloud ready in ${(c.timings.totalMs / 1000).toFixed(1)} s
+
+  API             ${c.apiUrl}
+  Stripe          ${c.stripe.mode === 'emulator' ? `emulator at ${c.stripe.apiBase} (no Stripe account needed)` : 'REAL Stripe (test key from STRIPE_SECRET_KEY)'}
+  Webhook secret  ${c.stripe.mode === 'emulator' ? c.stripe.webhookSecret : '(from STRIPE_WEBHOOK_SECRET, as printed by stripe listen)'}
+  Admin API key   ${c.adminApiKey}   (header x-api-key, local only)
+  Payment window  ${c.paymentWindowSeconds} s
+  Step Functions  ${c.endpoints.sfn}  (AWS_ENDPOINT_URL_SFN for the aws CLI / SDK)
+  DynamoDB        ${c.endpoints.dynamodb}
+  SQS / SNS       ${c.endpoints.sqs}
+
+Try it:
+  npm run checkout -- --sku ${sku} --qty 1 --card visa
+  curl -s ${c.apiUrl}/products
+  curl -s -X POST ${c.apiUrl}/checkout -H 'content-type: application/json' \\
+    -d '{"items":[{"sku":"${sku}","quantity":1}],"customer":{"email":"ada@example.com"},"shippingAddress":{"name":"Ada","line1":"1 Main St","city":"Springfield","postalCode":"12345","country":"US"}}'
+  curl -s ${c.apiUrl}/orders/<orderId>
+
+Ctrl-C stops everything.
+`);
+}
+
+main().catch((error) => {
+  print(`local cloud failed to start: ${error instanceof Error ? error.stack : error}`);
+  process.exit(1);
+});
