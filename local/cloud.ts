@@ -43,6 +43,8 @@ export interface LocalCloudOptions {
   logLevel?: string;
   /** Emulator webhook delivery settings (retries, duplicates, reordering). */
   stripeDelivery?: StripeEmulatorOptions['delivery'];
+  /** Every queue's VisibilityTimeout, for fast redelivery in tests. Default LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS or as deployed. */
+  queueVisibilityTimeoutSeconds?: number;
   /** Load local/seed/catalogue.json. Default true. */
   seedCatalogue?: boolean;
   /** One line per noteworthy event of the stand-ins. */
@@ -97,7 +99,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   };
 
   try {
-    const infra = await startLocalInfrastructure({ root, stage: 'local' });
+    const visibility = options.queueVisibilityTimeoutSeconds ?? env.LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS;
+    const infra = await startLocalInfrastructure({
+      root,
+      stage: 'local',
+      queueVisibilityTimeoutSeconds: visibility === undefined || visibility === '' ? undefined : numberFrom(String(visibility), 60),
+    });
     stoppers.push(() => infra.close());
     const infraMs = Date.now() - startedAt;
     for (const note of infra.notes) log(`[cloudformation] ${note}`);

@@ -60,6 +60,11 @@ export interface LocalInfrastructureOptions {
   root: string;
   stage?: string;
   ports?: { dynamodb?: number; fauxqs?: number };
+  /**
+   * Overrides every queue's VisibilityTimeout, so that redelivery and DLQ tests take seconds
+   * instead of minutes (the deployed value stays in serverless.yml).
+   */
+  queueVisibilityTimeoutSeconds?: number;
 }
 
 export interface LocalInfrastructure {
@@ -86,7 +91,7 @@ function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   return work().then((value) => [value, Date.now() - startedAt]);
 }
 
-export async function startLocalInfrastructure({ root, stage = 'local', ports = {} }: LocalInfrastructureOptions): Promise<LocalInfrastructure> {
+export async function startLocalInfrastructure({ root, stage = 'local', ports = {}, queueVisibilityTimeoutSeconds }: LocalInfrastructureOptions): Promise<LocalInfrastructure> {
   const startedAt = Date.now();
   const started = await Promise.allSettled([
     timed(() => startDynamoDbLocal({ port: ports.dynamodb ?? 0 })),
@@ -122,7 +127,7 @@ export async function startLocalInfrastructure({ root, stage = 'local', ports = 
     const provisionStartedAt = Date.now();
     const stackName = `${service.service}-${service.provider.stage}`;
     const known = servicePhysicalIds(service, region, LOCAL_ACCOUNT_ID);
-    const provisioned = await provisionResources(service.resources?.Resources ?? {}, clients, {
+    const provisioned = await provisionResources(withQueueVisibilityTimeout(service.resources?.Resources ?? {}, queueVisibilityTimeoutSeconds), clients, {
       stackName,
       region,
       knownPhysicalIds: known.physicalIds,
@@ -165,4 +170,15 @@ export async function startLocalInfrastructure({ root, stage = 'local', ports = 
     await close();
     throw error;
   }
+}
+
+function withQueueVisibilityTimeout(resources: Record<string, any>, seconds: number | undefined): Record<string, any> {
+  if (seconds === undefined) return resources;
+  return Object.fromEntries(
+    Object.entries(resources).map(([id, resource]) =>
+      resource?.Type === 'AWS::SQS::Queue'
+        ? [id, { ...resource, Properties: { ...resource.Properties, VisibilityTimeout: seconds } }]
+        : [id, resource],
+    ),
+  );
 }
