@@ -122,6 +122,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
     const region = infra.service.provider.region ?? 'us-east-1';
     const stepFunctions = new LocalStepFunctions({ region, accountId: LOCAL_ACCOUNT_ID, logger: (line) => log(`[sfn] ${line}`) });
+    // Aborts executions still waiting (e.g. for a payment), so no timer outlives the cloud.
+    stoppers.push(() => stepFunctions.shutdown());
     const sfnServer: StepFunctionsServer = await startStepFunctionsServer({ engine: stepFunctions, port: 0 });
     stoppers.push(() => sfnServer.close());
 
