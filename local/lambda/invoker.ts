@@ -147,7 +147,17 @@ function functionEnvironmentSources(options: LambdaRuntimeOptions): EnvironmentS
   return sources;
 }
 
+/**
+ * Handler modules create their SDK clients at load, from the environment of that moment, and a
+ * module registry loads them once: a second runtime in the same registry would silently talk to
+ * the first one's endpoints. So: one local cloud per process (per jest test file).
+ */
+let handlersLoadedByEarlierRuntime = false;
+
 export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntime {
+  if (handlersLoadedByEarlierRuntime) {
+    throw new Error('Handlers were already loaded by an earlier local cloud in this process; start one local cloud per process (per jest test file)');
+  }
   const { service, root, onInvocation } = options;
   const region = options.region ?? options.environment.AWS_REGION ?? 'us-east-1';
   const functionNames = Object.keys(service.functions);
@@ -199,6 +209,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       let handler = handlers.get(key);
       if (!handler) {
         handler = loadHandler(root, key, config);
+        handlersLoadedByEarlierRuntime = true;
         handlers.set(key, handler);
       }
       const result = await withTimeout(
