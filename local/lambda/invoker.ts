@@ -152,12 +152,25 @@ function functionEnvironmentSources(options: LambdaRuntimeOptions): EnvironmentS
  * module registry loads them once: a second runtime in the same registry would silently talk to
  * the first one's endpoints. So: one local cloud per process (per jest test file).
  */
-let handlersLoadedByEarlierRuntime = false;
+const environmentOfLoadedHandler = new Map<string, string>();
+
+function rememberLoad(handlerPath: string, environment: Environment): void {
+  // The endpoints are what module-level SDK clients keep.
+  const fingerprint = JSON.stringify(
+    Object.entries(environment)
+      .filter(([name]) => name.startsWith('AWS_ENDPOINT_URL') || name === 'STRIPE_API_BASE')
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
+  const earlier = environmentOfLoadedHandler.get(handlerPath);
+  if (earlier !== undefined && earlier !== fingerprint) {
+    throw new Error(
+      `${handlerPath} was already loaded in this process with other service endpoints (an earlier local cloud); start one local cloud per process (per jest test file)`,
+    );
+  }
+  environmentOfLoadedHandler.set(handlerPath, fingerprint);
+}
 
 export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntime {
-  if (handlersLoadedByEarlierRuntime) {
-    throw new Error('Handlers were already loaded by an earlier local cloud in this process; start one local cloud per process (per jest test file)');
-  }
   const { service, root, onInvocation } = options;
   const region = options.region ?? options.environment.AWS_REGION ?? 'us-east-1';
   const functionNames = Object.keys(service.functions);
@@ -208,8 +221,8 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       faults.check(key, invocationNumber);
       let handler = handlers.get(key);
       if (!handler) {
+        rememberLoad(`${root}/${config.handler}`, environment);
         handler = loadHandler(root, key, config);
-        handlersLoadedByEarlierRuntime = true;
         handlers.set(key, handler);
       }
       const result = await withTimeout(
