@@ -1,0 +1,374 @@
+/**
+ * The reliability harness: one local cloud per test file, driven over HTTP as customers, Stripe and
+ * operators would, and observed through the system's own state: orders (DynamoDB), the stock
+ * ledger, PaymentIntents (Stripe API), ops alerts (the topic), executions (Step Functions) and
+ * queues (SQS attributes).
+ */
+import { ScanCommand, PutItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import Stripe from 'stripe';
+import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../../local/cloud';
+import { delay, pollUntil } from './poll';
+
+export type OrderStatus = 'PENDING' | 'AWAITING_PAYMENT' | 'PAID' | 'COMPLETED' | 'REJECTED' | 'CANCELED' | 'EXPIRED' | 'NEEDS_ATTENTION';
+/** Statuses no automatic step moves an order out of (NEEDS_ATTENTION waits for a person). */
+export const SETTLED: OrderStatus[] = ['COMPLETED', 'REJECTED', 'CANCELED', 'EXPIRED', 'NEEDS_ATTENTION'];
+
+export interface CartLine {
+  sku: string;
+  quantity: number;
+}
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  text: string;
+  headers: Headers;
+}
+
+export interface Stock {
+  available: number;
+  reserved: number;
+  sold: number;
+}
+
+export const CUSTOMER = {
+  customer: { email: 'ada@example.com' },
+  shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+};
+
+export function checkoutBody(items: CartLine[]) {
+  return { items, ...CUSTOMER };
+}
+
+export class Harness {
+  readonly stripe: Stripe;
+  private queueUrls = new Map<string, string>();
+
+  private constructor(readonly cloud: LocalCloud) {
+    const base = new URL(cloud.stripe.apiBase!);
+    this.stripe = new Stripe(cloud.stripe.secretKey, {
+      host: base.hostname,
+      port: Number(base.port),
+      protocol: 'http',
+      maxNetworkRetries: 2,
+      telemetry: false,
+    });
+  }
+
+  static async start(options: LocalCloudOptions = {}): Promise<Harness> {
+    const cloud = await startLocalCloud({ port: 0, stripeEmulatorPort: 0, logLevel: 'ERROR', ...options });
+    return new Harness(cloud);
+  }
+
+  close(): Promise<void> {
+    return this.cloud.close();
+  }
+
+  get env() {
+    return this.cloud.lambda.environment;
+  }
+
+  // ---------- HTTP, as a client ----------
+
+  async http<T = any>(
+    path: string,
+    init: { method?: string; json?: unknown; body?: string | Buffer; headers?: Record<string, string> } = {},
+  ): Promise<Reply<T>> {
+    const hasJson = init.json !== undefined;
+    const response = await fetch(`${this.cloud.apiUrl}${path}`, {
+      method: init.method ?? (hasJson || init.body !== undefined ? 'POST' : 'GET'),
+      headers: { ...(hasJson ? { 'content-type': 'application/json' } : {}), ...(init.headers ?? {}) },
+      body: hasJson ? JSON.stringify(init.json) : init.body,
+    });
+    const text = await response.text();
+    let body: any;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { status: response.status, body, text, headers: response.headers };
+  }
+
+  admin(path: string, init: { method?: string; json?: unknown; key?: string } = {}) {
+    return this.http(path, { method: init.method ?? 'POST', json: init.json, headers: { 'x-api-key': init.key ?? this.cloud.adminApiKey } });
+  }
+
+  /** POST /checkout; throws unless 202. */
+  async checkout(items: CartLine[], options: { idempotencyKey?: string } = {}): Promise<string> {
+    const reply = await this.http('/checkout', {
+      json: checkoutBody(items),
+      headers: options.idempotencyKey ? { 'idempotency-key': options.idempotencyKey } : {},
+    });
+    if (reply.status !== 202) throw new Error(`checkout answered ${reply.status}: ${reply.text.slice(0, 300)}`);
+    return reply.body.orderId;
+  }
+
+  async order(orderId: string): Promise<any> {
+    const reply = await this.http(`/orders/${orderId}`);
+    if (reply.status !== 200) throw new Error(`GET /orders/${orderId} answered ${reply.status}`);
+    return reply.body;
+  }
+
+  waitForStatus(orderId: string, statuses: OrderStatus[], timeoutMs = 30_000, intervalMs = 150): Promise<any> {
+    return pollUntil(
+      `order ${orderId} in ${statuses.join('/')}`,
+      async () => {
+        const order = await this.order(orderId);
+        return statuses.includes(order.status) ? order : undefined;
+      },
+      { timeoutMs, intervalMs },
+    );
+  }
+
+  async product(sku: string): Promise<Stock> {
+    const reply = await this.http(`/products/${encodeURIComponent(sku)}`);
+    if (reply.status !== 200) throw new Error(`GET /products/${sku} answered ${reply.status}`);
+    const { available, reserved, sold } = reply.body;
+    return { available, reserved, sold };
+  }
+
+  /** POST /inventory/adjustments (admin); applied asynchronously by the inventory worker. */
+  async adjust(sku: string, delta: number, idempotencyKey?: string): Promise<Reply> {
+    return this.http('/inventory/adjustments', {
+      json: { sku, delta, reason: 'reliability suite' },
+      headers: { 'x-api-key': this.cloud.adminApiKey, ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
+    });
+  }
+
+  /**
+   * A catalogue entry with no stock (the catalogue admin is out of the product's scope: written
+   * directly, as the seed does), then stocked through POST /inventory/adjustments.
+   */
+  async createSku(sku: string, stock: number, price = 1500): Promise<void> {
+    await this.cloud.infra.clients.dynamodb.send(
+      new PutItemCommand({
+        TableName: this.env.INVENTORY_TABLE,
+        Item: marshall({ sku, name: `Reliability ${sku}`, price, currency: 'usd', available: 0, reserved: 0, sold: 0 }),
+      }),
+    );
+    if (stock > 0) {
+      const reply = await this.adjust(sku, stock);
+      if (reply.status !== 202) throw new Error(`adjustment answered ${reply.status}: ${reply.text}`);
+      await pollUntil(`${sku} stocked with ${stock}`, async () => (await this.product(sku)).available === stock, { timeoutMs: 20_000 });
+    }
+  }
+
+  // ---------- Stripe, as the customer's browser would ----------
+
+  /** Confirms the PaymentIntent with a test card; returns the outcome instead of throwing. */
+  async pay(paymentIntentId: string, paymentMethod = 'pm_card_visa'): Promise<{ ok: boolean; status?: string; error?: string }> {
+    try {
+      const intent = await this.stripe.paymentIntents.confirm(paymentIntentId, { payment_method: paymentMethod });
+      return { ok: intent.status === 'succeeded', status: intent.status };
+    } catch (error) {
+      const e = error as { code?: string; type?: string; message?: string };
+      return { ok: false, error: e.code ?? e.type ?? e.message };
+    }
+  }
+
+  /** Every PaymentIntent of the emulator, grouped by the order named in its metadata. */
+  async paymentIntentsByOrder(): Promise<Map<string, Stripe.PaymentIntent[]>> {
+    const byOrder = new Map<string, Stripe.PaymentIntent[]>();
+    for await (const intent of this.stripe.paymentIntents.list({ limit: 100 })) {
+      const orderId = intent.metadata?.orderId ?? '';
+      byOrder.set(orderId, [...(byOrder.get(orderId) ?? []), intent]);
+    }
+    return byOrder;
+  }
+
+  /** Signs `payload` as Stripe would (a fresh timestamp unless given) with the endpoint's secret. */
+  sign(payload: string, options: { secret?: string; timestamp?: number } = {}): string {
+    return Stripe.webhooks.generateTestHeaderString({
+      payload,
+      secret: options.secret ?? this.cloud.stripe.webhookSecret,
+      timestamp: options.timestamp,
+    });
+  }
+
+  postWebhook(body: string | Buffer, signature?: string, contentType = 'application/json; charset=utf-8') {
+    return this.http('/webhooks/stripe', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': contentType, ...(signature === undefined ? {} : { 'stripe-signature': signature }) },
+    });
+  }
+
+  // ---------- the system's own state ----------
+
+  /** Every order item as stored (all attributes, including those the API hides). */
+  async scanOrders(): Promise<any[]> {
+    const items: any[] = [];
+    let ExclusiveStartKey: any;
+    for (let page = 0; page < 1000; page++) {
+      const result = await this.cloud.infra.clients.dynamodb.send(
+        new ScanCommand({ TableName: this.env.ORDERS_TABLE, ExclusiveStartKey, ConsistentRead: true }),
+      );
+      items.push(...(result.Items ?? []).map((item) => unmarshall(item)));
+      ExclusiveStartKey = result.LastEvaluatedKey;
+      if (!ExclusiveStartKey) break;
+    }
+    return items;
+  }
+
+  async storedOrder(orderId: string): Promise<any> {
+    const { Item } = await this.cloud.infra.clients.dynamodb.send(
+      new GetItemCommand({ TableName: this.env.ORDERS_TABLE, Key: marshall({ orderId }), ConsistentRead: true }),
+    );
+    return Item ? unmarshall(Item) : undefined;
+  }
+
+  /** Whether the inventory worker's ledger holds an applied entry for this (update, SKU). */
+  async ledgerHas(updateId: string, sku: string): Promise<boolean> {
+    const { Item } = await this.cloud.infra.clients.dynamodb.send(
+      new GetItemCommand({ TableName: this.env.IDEMPOTENCY_TABLE, Key: marshall({ id: `inventory-update#${updateId}#${sku}` }), ConsistentRead: true }),
+    );
+    return Item !== undefined;
+  }
+
+  async opsAlerts(): Promise<any[]> {
+    return (await this.cloud.opsAlerts()).map((alert) => {
+      try {
+        return JSON.parse(alert.message);
+      } catch {
+        return { raw: alert.message };
+      }
+    });
+  }
+
+  async opsAlertsFor(orderId: string): Promise<any[]> {
+    return (await this.opsAlerts()).filter((alert) => alert.orderId === orderId);
+  }
+
+  executionArn(name: string): string {
+    return this.cloud.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
+  }
+
+  executions(statusFilter?: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED') {
+    const all: Array<{ name: string; status: string; executionArn: string }> = [];
+    let nextToken: string | undefined;
+    for (let page = 0; page < 10_000; page++) {
+      const result = this.cloud.stepFunctions.listExecutions({ stateMachineArn: this.cloud.stateMachineArn, statusFilter, maxResults: 1000, nextToken });
+      all.push(...(result.executions as any[]));
+      nextToken = result.nextToken;
+      if (!nextToken) break;
+    }
+    return all;
+  }
+
+  waitForExecution(name: string, timeoutMs = 60_000) {
+    return this.cloud.stepFunctions.waitForExecution(this.executionArn(name), { timeoutMs });
+  }
+
+  history(name: string): any[] {
+    return this.cloud.stepFunctions.getExecutionHistory(this.executionArn(name), { maxResults: 1000 }).events as any[];
+  }
+
+  statesEntered(name: string): string[] {
+    return this.history(name)
+      .filter((event) => event.type.endsWith('StateEntered'))
+      .map((event) => event.stateEnteredEventDetails.name);
+  }
+
+  taskFailures(name: string): string[] {
+    return this.history(name)
+      .filter((event) => event.type === 'TaskFailed')
+      .map((event) => event.taskFailedEventDetails.error);
+  }
+
+  async queueUrl(name: 'inventory-updates' | 'inventory-updates-dlq' | 'fulfilment-requests' | 'fulfilment-requests-dlq'): Promise<string> {
+    let url = this.queueUrls.get(name);
+    if (!url) {
+      const result = await this.cloud.infra.clients.sqs.send(new GetQueueUrlCommand({ QueueName: `checkout-saga-local-${name}` }));
+      url = result.QueueUrl!;
+      this.queueUrls.set(name, url);
+    }
+    return url;
+  }
+
+  async queueDepth(name: Parameters<Harness['queueUrl']>[0]): Promise<{ visible: number; inFlight: number; delayed: number }> {
+    const { Attributes = {} } = await this.cloud.infra.clients.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: await this.queueUrl(name),
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+      }),
+    );
+    return {
+      visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+    };
+  }
+
+  /** Waits until the inventory-updates queue holds nothing, visible or in flight. */
+  async inventoryQueueDrained(timeoutMs = 30_000): Promise<void> {
+    await pollUntil('inventory-updates queue drained', async () => {
+      const depth = await this.queueDepth('inventory-updates');
+      return depth.visible + depth.inFlight + depth.delayed === 0 ? depth : undefined;
+    }, { timeoutMs, intervalMs: 200 });
+  }
+
+  /**
+   * Reads (and hides for 10 minutes) every message of a queue nobody consumes, e.g. the fulfilment
+   * hand-offs. Call once per queue, at the end of a test file.
+   */
+  async drainForReading(name: Parameters<Harness['queueUrl']>[0], expectedAtLeast = 0): Promise<Message[]> {
+    const url = await this.queueUrl(name);
+    const messages: Message[] = [];
+    const deadline = Date.now() + 20_000;
+    for (let round = 0; round < 2000 && Date.now() < deadline; round++) {
+      const { Messages = [] } = await this.cloud.infra.clients.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: url,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 600,
+          WaitTimeSeconds: 0,
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      messages.push(...Messages);
+      if (Messages.length === 0) {
+        const depth = await this.queueDepth(name);
+        if (depth.visible === 0 && messages.length >= expectedAtLeast) break;
+        await delay(100);
+      }
+    }
+    return messages;
+  }
+
+  /** Ops-visible outcome of every order at once (stored items: status, attention, stock marker). */
+  async ordersById(ids: readonly string[]): Promise<Map<string, any>> {
+    const wanted = new Set(ids);
+    return new Map((await this.scanOrders()).filter((o) => wanted.has(o.orderId)).map((o) => [o.orderId, o]));
+  }
+
+  /** Polls the stored orders until every one is in a settled status; returns them. */
+  async waitAllSettled(ids: readonly string[], timeoutMs = 60_000): Promise<Map<string, any>> {
+    return pollUntil(`${ids.length} orders settled`, async () => {
+      const orders = await this.ordersById(ids);
+      const unsettled = ids.filter((id) => !SETTLED.includes(orders.get(id)?.status));
+      return unsettled.length === 0 ? orders : undefined;
+    }, { timeoutMs, intervalMs: 300 });
+  }
+
+  /** Polls until no execution runs any more. */
+  async noExecutionRunning(timeoutMs = 60_000): Promise<void> {
+    await pollUntil('no execution running', () => this.executions('RUNNING').length === 0, { timeoutMs, intervalMs: 200 });
+  }
+
+  /** Waits until the emulator has no delivery queued, held, in flight or scheduled for retry. */
+  async webhooksDelivered(timeoutMs = 60_000): Promise<void> {
+    await pollUntil('webhook deliveries finished', () => this.cloud.stripe.emulator!.pendingDeliveries() === 0, { timeoutMs, intervalMs: 100 });
+  }
+}
+
+/** `available + reserved + sold` of each SKU. */
+export function ledgerTotal(stock: Stock): number {
+  return stock.available + stock.reserved + stock.sold;
+}
+
+export function showStock(stock: Stock): string {
+  return `available ${stock.available}, reserved ${stock.reserved}, sold ${stock.sold}`;
+}
