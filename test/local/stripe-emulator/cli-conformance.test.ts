@@ -10,7 +10,11 @@ import Stripe from 'stripe';
 import { startStripeEmulator, type StripeEmulator } from '../../../local/stripe-emulator/server';
 import { API_KEY, WEBHOOK_SECRET, startWebhookReceiver, waitFor, type WebhookReceiver } from './helpers';
 
-const CLI = path.resolve(__dirname, '../../../node_modules/.bin/stripe');
+import { stripeCliPath } from '../../../local/stripe-cli';
+
+// The CLI's npm package ships a linux-x64 binary only here; on that platform it must be present.
+const CLI = stripeCliPath() ?? '';
+if (!CLI && `${process.platform}-${process.arch}` === 'linux-x64') throw new Error('Stripe CLI binary missing: run npm ci');
 
 let emulator: StripeEmulator;
 let receiver: WebhookReceiver;
