@@ -75,18 +75,24 @@ export async function transitionOrder(
 }
 
 /**
- * Changes fields that are not the status. `onlyIn` guards the write by status; a refused guard
- * returns undefined rather than throwing, because callers treat "order moved on" as a normal outcome.
+ * Changes fields that are not the status. `onlyIn` guards the write by status, `unlessPaymentStatus`
+ * by the PaymentIntent status last recorded (e.g. a late decline must not overwrite a success); a
+ * refused guard returns undefined rather than throwing, because callers treat "order moved on" as a
+ * normal outcome.
  */
 export async function updateOrder(
   orderId: string,
   changes: UpdateSpec,
   onlyIn?: readonly OrderStatus[],
+  unlessPaymentStatus?: readonly string[],
 ): Promise<Order | undefined> {
   const expr = new ExpressionBuilder();
   const UpdateExpression = expr.update(changes);
   const conditions = ['attribute_exists(orderId)'];
   if (onlyIn) conditions.push(expr.in('status', onlyIn));
+  if (unlessPaymentStatus?.length) {
+    conditions.push(`(attribute_not_exists(${expr.name('payment.status')}) OR NOT ${expr.in('payment.status', unlessPaymentStatus)})`);
+  }
   try {
     const { Attributes } = await documentClient.send(
       new UpdateCommand({

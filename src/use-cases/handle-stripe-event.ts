@@ -92,6 +92,7 @@ async function carryOut(
     case 'RETRY_LATER':
       throw new RetryLater(decision.reason);
     case 'RECORD_DECLINE':
+      // Events arrive in any order: a decline or 3DS step reported after the success is stale.
       await updateOrder(
         orderId,
         {
@@ -101,10 +102,11 @@ async function carryOut(
           },
         },
         PRE_PAYMENT_STATUSES,
+        ['succeeded'],
       );
       return { action: decision.action, detail: facts.lastError?.declineCode ?? facts.lastError?.code };
     case 'RECORD_ACTION_REQUIRED':
-      await updateOrder(orderId, { set: { 'payment.status': facts.status } }, PRE_PAYMENT_STATUSES);
+      await updateOrder(orderId, { set: { 'payment.status': facts.status } }, PRE_PAYMENT_STATUSES, ['succeeded']);
       return { action: decision.action };
     case 'FLAG_NEEDS_ATTENTION':
       await flagOrderNeedsAttention({

@@ -1,0 +1,188 @@
+/**
+ * Scenario 2, webhooks delivered more than once and out of order. The emulator delivers every
+ * event three times (duplicateDeliveries: 2) and shuffles what it holds (reorderDeliveries), while
+ * customers pay plainly, after a decline, or through 3-D Secure. After the orders completed, the
+ * suite resends every event through the emulator and replays each one itself, re-signed, several
+ * times at once (and once more under a new event id). Every order must have resumed exactly once:
+ * one set of status changes, one execution through AwaitPayment, one inventory commit, one
+ * fulfilment hand-off, no alert; and late duplicates answer 2xx.
+ */
+import { Harness, showStock } from './support/harness';
+import { delay, mapLimit, pollUntil, showTally, tally } from './support/poll';
+import { recordResult } from './support/results';
+
+const HAPPY_PATH = ['RouteStart', 'ReserveInventory', 'AwaitPayment', 'MarkPaid', 'FulfillOrder', 'CommitInventory', 'MarkCompleted'];
+const SKU = 'REL-WEBHOOK';
+const STOCK = 50;
+
+type Journey = 'visa' | 'decline-then-visa' | '3ds';
+
+describe('scenario 2: duplicated and reordered webhooks', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await Harness.start({
+      paymentWindowSeconds: 60,
+      stripeDelivery: { duplicateDeliveries: 2, reorderDeliveries: 'shuffle', reorderWindowMs: 300 },
+    });
+  }, 60_000);
+  afterAll(() => h?.close());
+
+  test('every order resumes exactly once; late duplicates answer 2xx', async () => {
+    await h.createSku(SKU, STOCK);
+    const journeys: Journey[] = Array.from({ length: 15 }, (_, i) => (['visa', 'decline-then-visa', '3ds'] as const)[i % 3]);
+    const quantities = journeys.map((_, i) => 1 + (i % 3));
+    const orderIds = await Promise.all(quantities.map((quantity) => h.checkout([{ sku: SKU, quantity }])));
+    const awaiting = await mapLimit(orderIds, 20, (id) => h.waitForStatus(id, ['AWAITING_PAYMENT']));
+
+    // Everyone pays at once, each in their own way.
+    await Promise.all(
+      awaiting.map(async (order, i) => {
+        const intentId = order.payment.paymentIntentId;
+        if (journeys[i] === 'decline-then-visa') {
+          const declined = await h.pay(intentId, 'pm_card_chargeDeclined');
+          if (declined.ok) throw new Error('the declined card succeeded');
+          return h.pay(intentId, 'pm_card_visa');
+        }
+        if (journeys[i] === '3ds') {
+          const pending = await h.pay(intentId, 'pm_card_authenticationRequired');
+          if (pending.status !== 'requires_action') throw new Error(`3DS card gave ${JSON.stringify(pending)}`);
+          h.cloud.stripe.emulator!.authenticate(intentId, 'succeed');
+          return;
+        }
+        return h.pay(intentId, 'pm_card_visa');
+      }),
+    );
+    await h.waitAllSettled(orderIds, 60_000);
+    await h.webhooksDelivered();
+
+    // Late duplicates: the emulator resends every event once more, and we replay them ourselves,
+    // re-signed with a fresh timestamp, three at a time, plus once under a new event id.
+    const emulator = h.cloud.stripe.emulator!;
+    const events = emulator.events();
+    const resends = await mapLimit(events, 10, (event) => fetch(`${h.cloud.stripe.apiBase}/_emulator/events/${event.id}/resend`, { method: 'POST' }).then((r) => r.status));
+    const replayStatuses: number[] = [];
+    await mapLimit(events, 8, async (event) => {
+      const payload = JSON.stringify(event);
+      const copies = await Promise.all([0, 1, 2].map(() => h.postWebhook(payload, h.sign(payload))));
+      replayStatuses.push(...copies.map((reply) => reply.status));
+      const renamed = JSON.stringify({ ...event, id: `${event.id}_replayed` });
+      replayStatuses.push((await h.postWebhook(renamed, h.sign(renamed))).status);
+    });
+    await h.webhooksDelivered();
+    const resendIds = new Set(events.map((event) => event.id));
+    const lateDeliveries = emulator.deliveries().filter((d) => d.resend && resendIds.has(d.eventId));
+
+    // What the system did, order by order.
+    await h.inventoryQueueDrained();
+    await h.noExecutionRunning();
+    const orders = await h.ordersById(orderIds);
+    const handoffs = await h.drainForReading('fulfilment-requests', orderIds.length);
+    const handoffsByOrder = tally(handoffs.map((m) => JSON.parse(m.Body!).orderId));
+    const executions = h.executions();
+    const alerts = await h.opsAlerts();
+    const stock = await h.product(SKU);
+    const intents = await h.paymentIntentsByOrder();
+    const problems: string[] = [];
+    let expectedSold = 0;
+    for (const [i, id] of orderIds.entries()) {
+      const order = orders.get(id);
+      const statuses = order.history.map((entry: any) => entry.status).join(',');
+      if (statuses !== 'PENDING,AWAITING_PAYMENT,PAID,COMPLETED') problems.push(`${id} (${journeys[i]}) history ${statuses}`);
+      if (order.payment.status !== 'succeeded') problems.push(`${id} (${journeys[i]}) COMPLETED with payment.status ${order.payment.status}`);
+      const mine = executions.filter((e) => e.name.startsWith(id));
+      if (mine.length !== 1) problems.push(`${id} has ${mine.length} executions`);
+      const states = h.statesEntered(id).join(',');
+      if (states !== HAPPY_PATH.join(',')) problems.push(`${id} went through ${states}`);
+      if (handoffsByOrder[id] !== 1) problems.push(`${id} handed to fulfilment ${handoffsByOrder[id] ?? 0} times`);
+      if (!(await h.ledgerHas(`commit-${id}`, SKU))) problems.push(`${id} inventory commit not in the ledger`);
+      const intent = intents.get(id) ?? [];
+      if (intent.length !== 1 || intent[0].status !== 'succeeded') problems.push(`${id} PaymentIntents ${intent.map((pi) => pi.status)}`);
+      expectedSold += quantities[i];
+    }
+    if (stock.sold !== expectedSold || stock.reserved !== 0 || stock.available !== STOCK - expectedSold) problems.push(`stock ${showStock(stock)}`);
+    if (alerts.length) problems.push(`${alerts.length} ops alerts`);
+    if (handoffs.length !== orderIds.length) problems.push(`${handoffs.length} fulfilment messages for ${orderIds.length} orders`);
+
+    const firstDeliveries = emulator.deliveries().filter((d) => !d.resend);
+    const late = [...replayStatuses, ...lateDeliveries.map((d) => d.statusCode ?? 0)];
+    const lateNon2xx = late.filter((status) => status < 200 || status > 299);
+    recordResult({
+      scenario: '2 duplicated and reordered webhooks',
+      attempts:
+        `${orderIds.length} orders (visa, decline then visa, 3DS), ${events.length} events x3 shuffled = ${firstDeliveries.length} deliveries, ` +
+        `then ${resends.length} resends + ${replayStatuses.length} re-signed replays`,
+      expected: 'each order: 1 execution through AwaitPayment, history PENDING>AWAITING_PAYMENT>PAID>COMPLETED, 1 commit, 1 hand-off, 0 alerts; late duplicates 2xx',
+      observed:
+        `${showTally(tally(orderIds.map((id) => orders.get(id).status)))}; ${problems.length} violations; ${handoffs.length} hand-offs; ` +
+        `${showStock(stock)}; late duplicates: ${showTally(tally(late.map(String)))}`,
+      ok: problems.length === 0 && lateNon2xx.length === 0 && resends.every((s) => s === 200),
+    });
+    expect(problems).toEqual([]);
+    expect(resends.every((status) => status === 200)).toBe(true);
+    expect(lateNon2xx).toEqual([]);
+    // Every first delivery ended in a 2xx (retries included), so Stripe would stop retrying.
+    const eventsAcked = new Set(emulator.deliveries().filter((d) => d.statusCode && d.statusCode < 300).map((d) => d.eventId));
+    expect(events.filter((event) => !eventsAcked.has(event.id)).map((event) => event.type)).toEqual([]);
+    await pollUntil('no new orders', async () => (await h.scanOrders()).length === orderIds.length);
+  }, 180_000);
+
+  test('declines and the success delivered at the same moment, newest first, twice each (as Stripe may, in parallel)', async () => {
+    const emulator = h.cloud.stripe.emulator!;
+    const sku = 'REL-WEBHOOK-PARALLEL';
+    await h.createSku(sku, 40);
+    const orderIds = await Promise.all(Array.from({ length: 20 }, () => h.checkout([{ sku, quantity: 1 }])));
+    const awaiting = await mapLimit(orderIds, 20, (id) => h.waitForStatus(id, ['AWAITING_PAYMENT']));
+    await h.webhooksDelivered();
+    const seen = new Set(emulator.events().map((event) => event.id));
+    // Hold the deliveries: the events are stored, and we deliver them ourselves, all at once.
+    emulator.setConfig({ webhookUrl: null });
+    try {
+      await Promise.all(
+        awaiting.map(async (order) => {
+          // Three cards declined, then one that works: three payment_failed events before the success.
+          for (const card of ['pm_card_chargeDeclined', 'pm_card_chargeDeclinedInsufficientFunds', 'pm_card_chargeDeclinedExpiredCard']) {
+            await h.pay(order.payment.paymentIntentId, card);
+          }
+          await h.pay(order.payment.paymentIntentId, 'pm_card_visa');
+        }),
+      );
+    } finally {
+      emulator.setConfig({ webhookUrl: `${h.cloud.apiUrl}/webhooks/stripe` });
+    }
+    const held = emulator.events().filter((event) => !seen.has(event.id));
+    const statuses: number[] = [];
+    const deliver = async (event: (typeof held)[number]) => {
+      const payload = JSON.stringify(event);
+      // Stripe retries a non-2xx (here: 409 while the same event is in progress); so do we, a few times.
+      for (let attempt = 1; attempt <= 20; attempt++) {
+        const reply = await h.postWebhook(payload, h.sign(payload));
+        statuses.push(reply.status);
+        if (reply.status >= 200 && reply.status < 300) return;
+        await delay(20 * attempt); // Stripe's retries back off too
+      }
+      throw new Error(`event ${event.id} never acknowledged`);
+    };
+    // Newest first (the success before the decline), each event's two copies side by side.
+    await Promise.all([...held].reverse().flatMap((event) => [event, event]).map(deliver));
+    const orders = await h.waitAllSettled(orderIds, 60_000);
+    await h.noExecutionRunning();
+
+    const problems: string[] = [];
+    for (const id of orderIds) {
+      const order = orders.get(id);
+      const history = order.history.map((entry: any) => entry.status).join(',');
+      if (history !== 'PENDING,AWAITING_PAYMENT,PAID,COMPLETED') problems.push(`${id} history ${history}`);
+      if (order.payment.status !== 'succeeded') problems.push(`${id} ${order.status} but payment.status ${order.payment.status}`);
+      if (h.statesEntered(id).join(',') !== HAPPY_PATH.join(',')) problems.push(`${id} went through ${h.statesEntered(id).join(',')}`);
+    }
+    recordResult({
+      scenario: '2 declines + success webhooks in parallel',
+      attempts: `${orderIds.length} orders paid after 3 declines, their ${held.length} events delivered twice each, all at once (${statuses.length} POSTs)`,
+      expected: 'each order resumes once and ends COMPLETED showing payment succeeded',
+      observed: `${showTally(tally(orderIds.map((id) => orders.get(id).status)))}; ${problems.length} violations${problems.length ? ` (e.g. ${problems[0]})` : ''}; answers ${showTally(tally(statuses.map(String)))}`,
+      ok: problems.length === 0,
+    });
+    expect(problems).toEqual([]);
+  }, 120_000);
+});
