@@ -1,7 +1,7 @@
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { documentClient } from '../../src/adapters/aws-clients';
-import { verifyWebhook, type StripeEvent } from '../../src/adapters/payments';
+import { isStripeEvent, verifyWebhook, type StripeEvent } from '../../src/adapters/payments';
 import { requireSecret } from '../../src/adapters/secrets';
 import { errorResult, header, httpHandler, json, rawBody } from '../../src/commons/http';
 import { logger } from '../../src/commons/logger';
@@ -34,6 +34,11 @@ export const handler = httpHandler(async (event, context) => {
   } catch {
     logger.warn('Rejected a webhook with a missing or invalid signature');
     return errorResult(400, 'INVALID_SIGNATURE', 'Missing, invalid or expired Stripe signature');
+  }
+  // Signed JSON that is not an event (null, an array, no id or type) is refused, not a crash (500).
+  if (!isStripeEvent(stripeEvent)) {
+    logger.warn('Rejected a signed webhook that is not a Stripe event');
+    return errorResult(400, 'INVALID_EVENT', 'The body is not a Stripe event');
   }
 
   eventConfig.registerLambdaContext(context);

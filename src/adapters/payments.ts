@@ -94,5 +94,19 @@ export function verifyWebhook(rawBody: string, signature: string | undefined, se
   return Stripe.webhooks.constructEvent(rawBody, signature, secret);
 }
 
+/** A verified body is JSON, but only an object with an id, a type and data.object is an event. */
+export function isStripeEvent(value: unknown): value is Stripe.Event {
+  const event = value as { id?: unknown; type?: unknown; data?: { object?: unknown } } | null;
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    !Array.isArray(event) &&
+    typeof event.id === 'string' &&
+    typeof event.type === 'string' &&
+    typeof event.data?.object === 'object' &&
+    event.data.object !== null
+  );
+}
+
 export type StripeEvent = Stripe.Event;
 export type StripePaymentIntent = Stripe.PaymentIntent;

@@ -145,6 +145,16 @@ describe('stripeWebhook: signature', () => {
     expectRejected(await invoke(handler, delivery(payload, signed(base64), true)));
   });
 
+  test('signed JSON that is not an event (null, array, number, no id/type/data) -> 400 INVALID_EVENT, not a 500', async () => {
+    // Found by the reliability suite (scenario 3): a signed `null` crashed the use case with a TypeError.
+    for (const payload of ['null', '[]', '42', '"x"', '{}', '{"id":"evt_1"}', '{"id":"evt_2","type":"payment_intent.succeeded"}']) {
+      const response = await invoke(handler, delivery(payload, signed(payload)));
+      expectError(response, 400, 'INVALID_EVENT');
+    }
+    expect(useCase).not.toHaveBeenCalled();
+    expect(InMemoryPersistenceLayer.records.size).toBe(0);
+  });
+
   test('a valid signature reaches the use case -> 200 with the action taken', async () => {
     const event = stripeEvent();
     const payload = JSON.stringify(event);
