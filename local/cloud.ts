@@ -18,7 +18,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { LOCAL_DEFAULTS } from './defaults';
 import { buildRouteTable } from './http-api/routes';
 import { startHttpApi, type RunningHttpApi } from './http-api/server';
-import { createLambdaRuntime, type LambdaRuntime } from './lambda/invoker';
+import { createLambdaRuntime, type InvocationReport, type LambdaRuntime } from './lambda/invoker';
 import { startFunctionEventSources, type FunctionEventSources } from './messaging/function-event-sources';
 import { endpointVariables, startLocalInfrastructure, type LocalInfrastructure } from './service/local-infrastructure';
 import { LOCAL_ACCOUNT_ID } from './cloudformation/intrinsics';
@@ -49,6 +49,8 @@ export interface LocalCloudOptions {
   seedCatalogue?: boolean;
   /** One line per noteworthy event of the stand-ins. */
   log?: (line: string) => void;
+  /** Called after every Lambda invocation (function key, request id, duration, error): bench/ counts them. */
+  onInvocation?: (report: InvocationReport) => void;
 }
 
 export interface LocalCloud {
@@ -141,8 +143,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         POWERTOOLS_LOG_LEVEL: options.logLevel ?? env.LOG_LEVEL ?? 'INFO',
       },
       faults: options.faults ?? env.LOCAL_FAULTS ?? '',
-      onInvocation: (report) =>
-        log(`[lambda] ${report.functionName} ${report.durationMs}ms${report.error ? ` failed: ${report.error.name}: ${report.error.message}` : ''}`),
+      onInvocation: (report) => {
+        options.onInvocation?.(report);
+        log(`[lambda] ${report.functionName} ${report.durationMs}ms${report.error ? ` failed: ${report.error.name}: ${report.error.message}` : ''}`);
+      },
     });
     stoppers.push(() => lambda.close());
 

@@ -1,0 +1,99 @@
+/**
+ * A customer of the local cloud, as a shop front would be: POST /checkout, poll GET /orders/{id}
+ * until AWAITING_PAYMENT, confirm the PaymentIntent with the real Stripe SDK (pointed at the
+ * emulator), poll until the order is final. Times are what the customer sees, so they include the
+ * poll interval's granularity (on average half an interval late).
+ */
+import Stripe from 'stripe';
+import { sleep } from './stats';
+
+export const FINAL = ['COMPLETED', 'REJECTED', 'CANCELED', 'EXPIRED', 'NEEDS_ATTENTION'];
+
+export interface Purchase {
+  orderId: string;
+  status: string;
+  /** POST /checkout sent -> AWAITING_PAYMENT seen. */
+  toAwaitingMs?: number;
+  /** confirm sent -> COMPLETED (or other final status) seen. */
+  toCompletedMs?: number;
+  postMs: number;
+  polls: number;
+  completedAt: number;
+}
+
+export class Customer {
+  readonly stripe: Stripe;
+
+  constructor(
+    readonly apiUrl: string,
+    stripeApiBase: string,
+    stripeSecretKey: string,
+    readonly pollMs = 20,
+  ) {
+    const base = new URL(stripeApiBase);
+    this.stripe = new Stripe(stripeSecretKey, { host: base.hostname, port: Number(base.port), protocol: 'http', maxNetworkRetries: 0 });
+  }
+
+  async checkout(items: { sku: string; quantity: number }[]): Promise<string> {
+    const response = await fetch(`${this.apiUrl}/checkout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        items,
+        customer: { email: 'bench@example.com' },
+        shippingAddress: { name: 'Bench', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+      }),
+    });
+    const body: any = await response.json().catch(() => undefined);
+    if (response.status !== 202) throw new Error(`POST /checkout answered ${response.status}: ${JSON.stringify(body)}`);
+    return body.orderId;
+  }
+
+  async order(orderId: string): Promise<any> {
+    const response = await fetch(`${this.apiUrl}/orders/${orderId}`);
+    return response.json();
+  }
+
+  /** Polls until the order is in one of `statuses` (or final); counts the polls. */
+  async waitFor(orderId: string, statuses: string[], timeoutMs = 30_000): Promise<{ order: any; polls: number; at: number }> {
+    const deadline = Date.now() + timeoutMs;
+    let polls = 0;
+    for (;;) {
+      polls++;
+      const order = await this.order(orderId);
+      const at = Date.now();
+      if (statuses.includes(order.status) || FINAL.includes(order.status)) return { order, polls, at };
+      if (at > deadline) throw new Error(`order ${orderId} still ${order.status} after ${timeoutMs} ms`);
+      await sleep(this.pollMs);
+    }
+  }
+
+  /** One purchase; `declineFirst` confirms with a declined card, then with a good one. */
+  async buy(items: { sku: string; quantity: number }[], { declineFirst = false, finalTimeoutMs = 30_000 } = {}): Promise<Purchase> {
+    const started = Date.now();
+    const orderId = await this.checkout(items);
+    const postMs = Date.now() - started;
+    const awaiting = await this.waitFor(orderId, ['AWAITING_PAYMENT']);
+    let polls = awaiting.polls;
+    if (awaiting.order.status !== 'AWAITING_PAYMENT') {
+      return { orderId, status: awaiting.order.status, postMs, polls, completedAt: awaiting.at };
+    }
+    const toAwaitingMs = awaiting.at - started;
+    const paymentIntentId = awaiting.order.payment.paymentIntentId;
+    const confirmedAt = Date.now();
+    if (declineFirst) {
+      await this.stripe.paymentIntents.confirm(paymentIntentId, { payment_method: 'pm_card_chargeDeclined' }).then(
+        () => {
+          throw new Error('pm_card_chargeDeclined was not declined');
+        },
+        (error: Error) => {
+          if (!(error instanceof Stripe.errors.StripeCardError)) throw error;
+        },
+      );
+    }
+    await this.stripe.paymentIntents.confirm(paymentIntentId, { payment_method: 'pm_card_visa' });
+    const final = await this.waitFor(orderId, FINAL, finalTimeoutMs);
+    polls += final.polls;
+    return { orderId, status: final.order.status, toAwaitingMs, toCompletedMs: final.at - confirmedAt, postMs, polls, completedAt: final.at };
+  }
+}

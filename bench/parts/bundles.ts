@@ -1,0 +1,144 @@
+/**
+ * Cold-start proxies, per function: the zipped bundle size from `serverless package` (what Lambda
+ * downloads and unpacks on a cold start) and the time a fresh Node process takes to require the
+ * bundle (which constructs its AWS SDK clients at load), with the NODE_OPTIONS the functions are
+ * deployed with. The AWS SDK is left out of the bundles (the Lambda runtime ships it); here it is
+ * resolved from node_modules through NODE_PATH.
+ *
+ *   npx tsx bench/parts/bundles.ts [--out file]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import { loadService } from '../../local/service/load-service';
+import { progress, runPart } from '../lib/part';
+import { round } from '../lib/stats';
+
+const PART = 'bundles';
+const ROOT = path.join(__dirname, '..', '..');
+const RUNS = 5;
+
+interface ZipEntry {
+  name: string;
+  size: number;
+  compressedSize: number;
+  method: number;
+  offset: number;
+}
+
+/** The central directory of a zip (no zip64: Lambda bundles are far below 4 GB). */
+function zipEntries(zip: Buffer): ZipEntry[] {
+  let end = zip.length - 22;
+  while (end >= 0 && zip.readUInt32LE(end) !== 0x06054b50) end--;
+  if (end < 0) throw new Error('not a zip file');
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const entries: ZipEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error('bad central directory');
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extraLength = zip.readUInt16LE(at + 30);
+    const commentLength = zip.readUInt16LE(at + 32);
+    entries.push({
+      method: zip.readUInt16LE(at + 10),
+      compressedSize: zip.readUInt32LE(at + 20),
+      size: zip.readUInt32LE(at + 24),
+      name: zip.toString('utf8', at + 46, at + 46 + nameLength),
+      offset: zip.readUInt32LE(at + 42),
+    });
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  return entries;
+}
+
+function extract(zip: Buffer, entry: ZipEntry): Buffer {
+  const start = entry.offset + 30 + zip.readUInt16LE(entry.offset + 26) + zip.readUInt16LE(entry.offset + 28);
+  const data = zip.subarray(start, start + entry.compressedSize);
+  return entry.method === 0 ? Buffer.from(data) : inflateRawSync(data);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Runs in the fresh process: time to require the handler module (clients are created at load). */
+const LOAD_PROBE = `
+const started = process.hrtime.bigint();
+const mod = require(process.argv[1]);
+const loadedMs = Number(process.hrtime.bigint() - started) / 1e6;
+if (typeof mod[process.argv[2]] !== 'function') throw new Error('no handler export ' + process.argv[2]);
+process.stdout.write(JSON.stringify({ loadedMs, uptimeMs: process.uptime() * 1000 }));
+`;
+
+async function main() {
+  const packageDir = mkdtempSync(path.join(os.tmpdir(), 'checkout-saga-bench-package-'));
+  const unpackDir = mkdtempSync(path.join(os.tmpdir(), 'checkout-saga-bench-unpacked-'));
+  try {
+    const command = `npx serverless package --stage dev --package ${packageDir}`;
+    progress(PART, command);
+    const packagedAt = Date.now();
+    execFileSync(path.join(ROOT, 'node_modules', '.bin', 'serverless'), ['package', '--stage', 'dev', '--package', packageDir], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' },
+    });
+    const packageMs = Date.now() - packagedAt;
+    const service = await loadService({ root: ROOT, stage: 'dev' });
+    const nodeOptions = String(service.provider.environment?.NODE_OPTIONS ?? '');
+
+    const functions: Record<string, unknown> = {};
+    for (const [key, config] of Object.entries(service.functions)) {
+      const zipFile = path.join(packageDir, `${key}.zip`);
+      const zip = readFileSync(zipFile);
+      const entries = zipEntries(zip);
+      const target = path.join(unpackDir, key);
+      for (const entry of entries) {
+        if (entry.name.endsWith('/')) continue;
+        const file = path.join(target, entry.name);
+        mkdirSync(path.dirname(file), { recursive: true });
+        writeFileSync(file, extract(zip, entry));
+      }
+      const handlerPath = config.handler.slice(0, config.handler.lastIndexOf('.'));
+      const exportName = config.handler.slice(config.handler.lastIndexOf('.') + 1);
+      const loads: number[] = [];
+      const processes: number[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const spawnedAt = process.hrtime.bigint();
+        const result = spawnSync(process.execPath, ['-e', LOAD_PROBE, path.join(target, handlerPath), exportName], {
+          cwd: target,
+          encoding: 'utf8',
+          env: {
+            PATH: process.env.PATH,
+            NODE_PATH: path.join(ROOT, 'node_modules'),
+            NODE_OPTIONS: nodeOptions,
+            AWS_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: 'bench',
+            AWS_SECRET_ACCESS_KEY: 'bench',
+            POWERTOOLS_SERVICE_NAME: 'checkout-saga',
+            IDEMPOTENCY_TABLE: 'checkout-saga-dev-idempotency',
+          },
+        });
+        if (result.status !== 0) throw new Error(`${key}: loading the bundle failed: ${result.stderr}`);
+        const probe = JSON.parse(result.stdout);
+        loads.push(probe.loadedMs);
+        processes.push(Number(process.hrtime.bigint() - spawnedAt) / 1e6);
+      }
+      functions[key] = {
+        zipBytes: statSync(zipFile).size,
+        files: entries.filter((e) => !e.name.endsWith('/')).map((e) => ({ name: e.name, bytes: e.size })),
+        requireMs: round(median(loads), 1),
+        processMs: round(median(processes), 1),
+      };
+      progress(PART, `${key}: ${(statSync(zipFile).size / 1024).toFixed(1)} KB zipped, require ${round(median(loads), 1)} ms`);
+    }
+    return { command: `${command} && node -e 'require(<unzipped handler>)' x${RUNS} per function (median)`, nodeOptions, packageMs, runs: RUNS, functions };
+  } finally {
+    rmSync(packageDir, { recursive: true, force: true });
+    rmSync(unpackDir, { recursive: true, force: true });
+  }
+}
+
+runPart(PART, 120_000, main);

@@ -1,0 +1,280 @@
+/**
+ * The saga under load, in one local cloud (payment window 900 s):
+ *   1. AWS cost per order by path: happy, declined-then-paid, out of stock, post-payment failure
+ *      (the expired path needs a short window: bench/parts/expiry.ts);
+ *   2. throughput and latency with N = 1, 10, 50 concurrent customers, beside DynamoDB Local's
+ *      own conditional-write ceiling measured in the same run;
+ *   3. the hot SKU: every customer buys the same SKU;
+ *   4. webhook acknowledgement times (the emulator's delivery log).
+ *
+ *   npx tsx bench/parts/saga.ts [--out file] [--quick]
+ */
+import { CreateTableCommand, DeleteTableCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BENCH_SKUS, HOT_SKU, OUT_OF_STOCK_SKU, startBenchCloud, type BenchCloud } from '../lib/bench-cloud';
+import type { Purchase } from '../lib/customer';
+import { progress, runPart } from '../lib/part';
+import { distribution, round, sleep } from '../lib/stats';
+import { summarise } from '../lib/usage';
+
+const PART = 'saga';
+const QUICK = process.argv.includes('--quick');
+
+interface LoadResult {
+  customers: number;
+  pollMs: number;
+  durationMs: number;
+  completed: number;
+  failed: number;
+  errors: string[];
+  ordersPerSecond: number;
+  toAwaitingMs: ReturnType<typeof distribution>;
+  toCompletedMs: ReturnType<typeof distribution>;
+  webhookAckMs: ReturnType<typeof distribution>;
+  pollsPerOrder: number;
+  /** CPU time of this process (handlers, engine, HTTP API, emulator, customers) over wall time: 1 = one core busy. */
+  mainProcessCpu: number;
+  /** Sum of webhook acknowledgement times over wall time: the emulator delivers first attempts one at a time, so 1 = saturated. */
+  webhookDelivererBusy: number;
+  dynamoDbCallsPerOrder: number;
+  dynamoDbCallsPerOrderWithPolls: number;
+  purchases: Purchase[];
+}
+
+/** N customers buying back to back until `durationMs` has passed (each finishes its current order). */
+async function load(bench: BenchCloud, customers: number, durationMs: number, pickSku: (i: number) => string, maxOrders: number): Promise<LoadResult> {
+  // Polls are load too (an HTTP request, a Lambda invocation and a DynamoDB read each): at most
+  // about 500 polls/s in all, so that the figure is the saga's throughput, not the pollers'.
+  const pollMs = Math.max(20, 2 * customers);
+  const mark = bench.recorder.mark();
+  const deliveriesBefore = bench.cloud.stripe.emulator!.deliveries().length;
+  const started = Date.now();
+  const cpuBefore = process.cpuUsage();
+  const deadline = started + durationMs;
+  const purchases: Purchase[] = [];
+  const errors: string[] = [];
+  let begun = 0;
+  await Promise.all(
+    Array.from({ length: customers }, async (_, c) => {
+      const customer = bench.customer(pollMs);
+      // Spread the first requests over one poll interval, as real arrivals would be.
+      await sleep((c * pollMs) / customers);
+      while (Date.now() < deadline && begun < maxOrders) {
+        begun++;
+        try {
+          purchases.push(await customer.buy([{ sku: pickSku(begun), quantity: 1 }]));
+        } catch (error) {
+          errors.push((error as Error).message.slice(0, 200));
+        }
+      }
+    }),
+  );
+  const completed = purchases.filter((p) => p.status === 'COMPLETED');
+  const lastCompletion = Math.max(...completed.map((p) => p.completedAt), started + 1);
+  const cpu = process.cpuUsage(cpuBefore);
+  const wallMs = Date.now() - started;
+  const orderIds = purchases.map((p) => p.orderId);
+  await bench.settle(orderIds, 90_000);
+  const window = bench.recorder.since(mark);
+  const summary = summarise(bench.cloud, bench.recorder, window, orderIds, orderIds.length);
+  const allDynamo = window.calls.filter((c) => c.service === 'dynamodb').length;
+  const acks = bench.cloud.stripe.emulator!.deliveries().slice(deliveriesBefore).map((d) => d.durationMs);
+  return {
+    customers,
+    pollMs,
+    durationMs: lastCompletion - started,
+    completed: completed.length,
+    failed: purchases.length - completed.length + errors.length,
+    errors: [...new Set(errors)].slice(0, 5),
+    ordersPerSecond: round(completed.length / ((lastCompletion - started) / 1000), 2),
+    toAwaitingMs: distribution(completed.map((p) => p.toAwaitingMs!)),
+    toCompletedMs: distribution(completed.map((p) => p.toCompletedMs!)),
+    webhookAckMs: distribution(acks),
+    pollsPerOrder: round(summary.perOrder.getOrderPolls, 1),
+    mainProcessCpu: round((cpu.user + cpu.system) / 1000 / wallMs, 2),
+    webhookDelivererBusy: round(acks.reduce((a, b) => a + b, 0) / wallMs, 2),
+    dynamoDbCallsPerOrder: summary.perOrder.dynamoDbCalls,
+    dynamoDbCallsPerOrderWithPolls: round(allDynamo / Math.max(1, orderIds.length), 2),
+    purchases,
+  };
+}
+
+/**
+ * DynamoDB Local's own ceiling: conditional UpdateItems (the kind the saga makes) from `concurrency`
+ * callers for `durationMs`, spread over `items` items (1 = a single hot item). Own table, own client.
+ */
+async function conditionalWriteCeiling(dynamodb: DynamoDBClient, items: number, concurrency: number, durationMs: number) {
+  const table = `bench-ceiling-${items}`;
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'sku', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'sku', KeyType: 'HASH' }],
+    }),
+  );
+  try {
+    for (let i = 0; i < items; i += 25) {
+      await Promise.all(
+        Array.from({ length: Math.min(25, items - i) }, (_, j) =>
+          dynamodb.send(new PutItemCommand({ TableName: table, Item: { sku: { S: `s${i + j}` }, available: { N: '1000000000' }, reserved: { N: '0' } } })),
+        ),
+      );
+    }
+    let next = 0;
+    const hammer = async (ms: number) => {
+      let writes = 0;
+      const started = Date.now();
+      const deadline = started + ms;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (Date.now() < deadline) {
+            await dynamodb.send(
+              new UpdateItemCommand({
+                TableName: table,
+                Key: { sku: { S: `s${next++ % items}` } },
+                UpdateExpression: 'SET available = available - :q, reserved = reserved + :q',
+                ConditionExpression: 'available >= :q',
+                ExpressionAttributeValues: { ':q': { N: '1' } },
+              }),
+            );
+            writes++;
+          }
+        }),
+      );
+      return { writes, seconds: (Date.now() - started) / 1000 };
+    };
+    await hammer(Math.min(1_000, durationMs / 3)); // JIT warm-up, not counted
+    const { writes, seconds } = await hammer(durationMs);
+    return { items, concurrency, writes, writesPerSecond: round(writes / seconds, 0) };
+  } finally {
+    await dynamodb.send(new DeleteTableCommand({ TableName: table }));
+  }
+}
+
+async function main() {
+  const bench = await startBenchCloud({ paymentWindowSeconds: 900 });
+  const { cloud } = bench;
+  try {
+    progress(PART, `local cloud up in ${cloud.timings.totalMs} ms`);
+    const customer = bench.customer();
+    // Warm-up: loads every handler module once (a Lambda cold start is not an order's cost here).
+    const warm = await Promise.all([customer.buy([{ sku: BENCH_SKUS[0], quantity: 1 }]), customer.buy([{ sku: BENCH_SKUS[1], quantity: 1 }], { declineFirst: true })]);
+    await bench.settle(warm.map((w) => w.orderId));
+    const deliveriesAfterWarmUp = cloud.stripe.emulator!.deliveries().length;
+
+    // 1. Cost per order, path by path, one after another so every call is the path's own.
+    progress(PART, 'cost per order by path');
+    const happy = await bench.scenario(async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await customer.buy([{ sku: BENCH_SKUS[2], quantity: 1 }])).orderId);
+      return ids;
+    });
+    const declinedThenPaid = await bench.scenario(async () => [(await customer.buy([{ sku: BENCH_SKUS[3], quantity: 1 }], { declineFirst: true })).orderId]);
+    const outOfStock = await bench.scenario(async () => [(await customer.buy([{ sku: OUT_OF_STOCK_SKU, quantity: 1 }])).orderId]);
+    const faultsUrl = `${cloud.apiUrl}/_local/faults/fulfillOrder`;
+    await fetch(faultsUrl, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'always' }) });
+    let postPaymentFailure;
+    try {
+      postPaymentFailure = await bench.scenario(async () => [(await customer.buy([{ sku: BENCH_SKUS[4], quantity: 1 }], { finalTimeoutMs: 60_000 })).orderId]);
+    } finally {
+      await fetch(faultsUrl, { method: 'DELETE' });
+    }
+    const paths = { happy, declinedThenPaid, outOfStock, postPaymentFailure };
+    for (const [name, path] of Object.entries(paths)) {
+      progress(PART, `  ${name}: ${path.perOrder.stateTransitions} transitions, ${path.perOrder.lambdaRequests} Lambda, $${path.costPerOrderUsd.total} per order`);
+    }
+
+    // Webhook acknowledgement, unloaded: the deliveries of the cost paths (warm-up excluded).
+    const deliveriesAfterPaths = cloud.stripe.emulator!.deliveries().length;
+
+    // 2. Throughput and latency.
+    const loads: LoadResult[] = [];
+    const durationMs = QUICK ? 3_000 : 10_000;
+    for (const n of [1, 10, 50]) {
+      progress(PART, `throughput with ${n} concurrent customer(s) for ${durationMs / 1000} s`);
+      const result = await load(bench, n, durationMs, (i) => BENCH_SKUS[i % BENCH_SKUS.length], 2_000);
+      progress(PART, `  ${result.completed} completed, ${result.ordersPerSecond} orders/s, p50 ${result.toAwaitingMs.p50}/${result.toCompletedMs.p50} ms`);
+      loads.push(result);
+    }
+
+    // 3. The hot SKU: every customer buys the same one.
+    progress(PART, 'hot SKU with 50 customers');
+    const hotMark = bench.recorder.mark();
+    const hot = await load(bench, 50, QUICK ? 3_000 : 8_000, () => HOT_SKU, 2_000);
+    const hotWindow = bench.recorder.since(hotMark);
+    const functionOf = bench.recorder.functionOfRequest();
+    const hotWrites = hotWindow.calls.filter((c) => c.skuWrites.includes(HOT_SKU));
+    const byWriter: Record<string, number> = {};
+    for (const call of hotWrites) {
+      const who = (call.requestId && functionOf.get(call.requestId)) || call.origin;
+      byWriter[who] = (byWriter[who] ?? 0) + 1;
+    }
+    const reservations = hotWindow.invocations.filter((i) => i.functionName === 'reserveInventory' && !i.error);
+    const reservationSpanS = reservations.length > 1 ? (reservations.at(-1)!.at - reservations[0].at) / 1000 : 1;
+    const hotOrders = hot.purchases.length;
+    const synchronous = hotWrites.filter((c) => c.requestId && functionOf.get(c.requestId) !== 'inventoryWorker').length;
+
+    // DynamoDB Local's ceiling, same run, after the load (the cloud is idle now).
+    progress(PART, 'DynamoDB Local conditional-write ceiling');
+    const ceilingMs = QUICK ? 1_500 : 3_000;
+    const manyItems = await conditionalWriteCeiling(bench.dynamodb, 1_000, 32, ceilingMs);
+    const singleItem = await conditionalWriteCeiling(bench.dynamodb, 1, 32, ceilingMs);
+    const callsPerOrder = happy.perOrder.dynamoDbCalls;
+    const ceilingOrdersPerSecond = manyItems.writesPerSecond / callsPerOrder;
+    const best = loads.reduce((a, b) => (b.ordersPerSecond > a.ordersPerSecond ? b : a));
+
+    const strip = (l: LoadResult) => {
+      const { purchases, ...rest } = l;
+      return rest;
+    };
+    return {
+      command: 'npx tsx bench/parts/saga.ts',
+      quick: QUICK,
+      costPerOrder: paths,
+      throughput: loads.map(strip),
+      dynamoDbLocalCeiling: {
+        conditionalWritesPerSecond: manyItems.writesPerSecond,
+        singleItemConditionalWritesPerSecond: singleItem.writesPerSecond,
+        concurrency: manyItems.concurrency,
+        dynamoDbCallsPerOrder: callsPerOrder,
+        ceilingOrdersPerSecond: round(ceilingOrdersPerSecond, 1),
+        bestOrdersPerSecond: best.ordersPerSecond,
+        bestAtCustomers: best.customers,
+        ratio: round(best.ordersPerSecond / ceilingOrdersPerSecond, 2),
+      },
+      hotSku: {
+        customers: hot.customers,
+        orders: hotOrders,
+        completed: hot.completed,
+        ordersPerSecond: hot.ordersPerSecond,
+        writesToSkuItemPerOrder: round(hotWrites.length / Math.max(1, hotOrders), 2),
+        synchronousWritesPerOrder: round(synchronous / Math.max(1, hotOrders), 2),
+        workerWritesPerOrder: round((byWriter.inventoryWorker ?? 0) / Math.max(1, hotOrders), 2),
+        writesByFunction: byWriter,
+        reservationsPerSecond: round(reservations.length / Math.max(0.001, reservationSpanS), 1),
+        singleItemCeilingWritesPerSecond: singleItem.writesPerSecond,
+        reservationsOverCeiling: round(reservations.length / Math.max(0.001, reservationSpanS) / singleItem.writesPerSecond, 2),
+        toAwaitingMs: hot.toAwaitingMs,
+        toCompletedMs: hot.toCompletedMs,
+      },
+      webhookAck: (() => {
+        const all = cloud.stripe.emulator!.deliveries();
+        const unloaded = all.slice(deliveriesAfterWarmUp, deliveriesAfterPaths);
+        const underLoad = all.slice(deliveriesAfterPaths);
+        const succeeded = (ds: typeof all) => ds.filter((d) => d.type === 'payment_intent.succeeded').map((d) => d.durationMs);
+        return {
+          unloadedMs: distribution(unloaded.map((d) => d.durationMs)),
+          underLoadMs: distribution(underLoad.map((d) => d.durationMs)),
+          unloadedBySucceededMs: distribution(succeeded(unloaded)),
+          underLoadBySucceededMs: distribution(succeeded(underLoad)),
+          deliveriesByType: all.reduce<Record<string, number>>((acc, d) => ({ ...acc, [d.type]: (acc[d.type] ?? 0) + 1 }), {}),
+          non2xx: all.filter((d) => !(d.statusCode && d.statusCode < 300)).length,
+        };
+      })(),
+    };
+  } finally {
+    await bench.close();
+  }
+}
+
+runPart(PART, 240_000, main);
