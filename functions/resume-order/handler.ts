@@ -17,6 +17,8 @@ export const handler = httpHandler(async (event) => {
           outcome.order.attention ? `, ${outcome.order.attention.kind}` : ''
         })`,
       );
+    case 'ALREADY_RESUMING':
+      return errorResult(409, 'RESUME_IN_PROGRESS', 'A resume of this order was already requested and is running');
     case 'RESUMED':
       return json(202, { orderId, executionName: outcome.executionName });
   }

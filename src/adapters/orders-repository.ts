@@ -74,25 +74,36 @@ export async function transitionOrder(
   }
 }
 
+/** Extra conditions of `updateOrder`, besides the status guard. */
+export interface UpdateGuard {
+  /** Refuse if the PaymentIntent status last recorded is one of these (e.g. a late decline after a success). */
+  paymentStatusNotIn?: readonly string[];
+  /** Refuse if any of these (dotted) attributes exists (e.g. a claim already taken). */
+  absent?: readonly string[];
+  /** Refuse unless all of these (dotted) attributes exist. */
+  present?: readonly string[];
+}
+
 /**
- * Changes fields that are not the status. `onlyIn` guards the write by status, `unlessPaymentStatus`
- * by the PaymentIntent status last recorded (e.g. a late decline must not overwrite a success); a
- * refused guard returns undefined rather than throwing, because callers treat "order moved on" as a
- * normal outcome.
+ * Changes fields that are not the status. `onlyIn` guards the write by status, `guard` adds
+ * conditions; a refused guard returns undefined rather than throwing, because callers treat
+ * "order moved on" as a normal outcome.
  */
 export async function updateOrder(
   orderId: string,
   changes: UpdateSpec,
   onlyIn?: readonly OrderStatus[],
-  unlessPaymentStatus?: readonly string[],
+  guard: UpdateGuard = {},
 ): Promise<Order | undefined> {
   const expr = new ExpressionBuilder();
   const UpdateExpression = expr.update(changes);
   const conditions = ['attribute_exists(orderId)'];
   if (onlyIn) conditions.push(expr.in('status', onlyIn));
-  if (unlessPaymentStatus?.length) {
-    conditions.push(`(attribute_not_exists(${expr.name('payment.status')}) OR NOT ${expr.in('payment.status', unlessPaymentStatus)})`);
+  if (guard.paymentStatusNotIn?.length) {
+    conditions.push(`(attribute_not_exists(${expr.name('payment.status')}) OR NOT ${expr.in('payment.status', guard.paymentStatusNotIn)})`);
   }
+  for (const path of guard.absent ?? []) conditions.push(`attribute_not_exists(${expr.name(path)})`);
+  for (const path of guard.present ?? []) conditions.push(`attribute_exists(${expr.name(path)})`);
   try {
     const { Attributes } = await documentClient.send(
       new UpdateCommand({

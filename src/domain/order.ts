@@ -49,6 +49,8 @@ export interface Attention {
   step?: string;
   error?: string;
   at: string;
+  /** Set when an operator's resume is claimed; a new flag replaces the whole `attention`. */
+  resumeRequestedAt?: string;
 }
 
 export interface Order {

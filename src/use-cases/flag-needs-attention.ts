@@ -23,20 +23,25 @@ export interface NeedsAttentionReport {
  */
 export async function flagOrderNeedsAttention(report: NeedsAttentionReport): Promise<Order> {
   const at = nowIso();
+  const flag = {
+    attention: { kind: report.kind, step: report.step, error: report.error, at },
+    attentionStatus: 'OPEN',
+    failureReason: report.reason,
+  };
   let order: Order;
   try {
-    order = await transitionOrder(report.orderId, 'NEEDS_ATTENTION', at, {
-      set: {
-        attention: { kind: report.kind, step: report.step, error: report.error, at },
-        attentionStatus: 'OPEN',
-        failureReason: report.reason,
-      },
-    });
+    order = await transitionOrder(report.orderId, 'NEEDS_ATTENTION', at, { set: flag });
   } catch (error) {
     const current = await getOrder(report.orderId);
     if (!(error instanceof InvalidOrderState) || current?.status !== 'NEEDS_ATTENTION') throw error;
     order = current;
-    if (order.attention && 'alertedAt' in order.attention) {
+    // An operator's resume failed before it moved the order (e.g. at MarkPaid): a new failure to
+    // report, and the new `attention` (without the resume claim) makes the order resumable again.
+    const resumeFailed = order.attention?.resumeRequestedAt
+      ? await updateOrder(report.orderId, { set: flag }, ['NEEDS_ATTENTION'], { present: ['attention.resumeRequestedAt'] })
+      : undefined;
+    if (resumeFailed) order = resumeFailed;
+    else if (order.attention && 'alertedAt' in order.attention) {
       logger.info('Order already flagged and alerted', { step: report.step });
       return order;
     }

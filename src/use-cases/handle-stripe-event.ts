@@ -102,11 +102,11 @@ async function carryOut(
           },
         },
         PRE_PAYMENT_STATUSES,
-        ['succeeded'],
+        { paymentStatusNotIn: ['succeeded'] },
       );
       return { action: decision.action, detail: facts.lastError?.declineCode ?? facts.lastError?.code };
     case 'RECORD_ACTION_REQUIRED':
-      await updateOrder(orderId, { set: { 'payment.status': facts.status } }, PRE_PAYMENT_STATUSES, ['succeeded']);
+      await updateOrder(orderId, { set: { 'payment.status': facts.status } }, PRE_PAYMENT_STATUSES, { paymentStatusNotIn: ['succeeded'] });
       return { action: decision.action };
     case 'FLAG_NEEDS_ATTENTION':
       await flagOrderNeedsAttention({

@@ -37,11 +37,15 @@ export async function requestCancel(orderId: string): Promise<CancelResult> {
 export type ResumeResult =
   | { result: 'RESUMED'; executionName: string }
   | { result: 'NOT_FOUND' }
-  | { result: 'NOT_RESUMABLE'; order: Order };
+  | { result: 'NOT_RESUMABLE'; order: Order }
+  | { result: 'ALREADY_RESUMING'; order: Order };
 
 /**
  * Operator action for a NEEDS_ATTENTION order whose post-payment step failed: re-runs the steps
  * after payment (each idempotent) in a new execution named after the order and the attempt.
+ * One resume per flagged failure: the claim (`attention.resumeRequestedAt`) is taken atomically, so
+ * a second request, concurrent or while the first resume runs, starts nothing. A new failure
+ * replaces `attention` (and so the claim), making the order resumable again.
  */
 export async function resumeAfterPayment(orderId: string): Promise<ResumeResult> {
   logOrder(orderId);
@@ -50,15 +54,32 @@ export async function resumeAfterPayment(orderId: string): Promise<ResumeResult>
   if (order.status !== 'NEEDS_ATTENTION' || order.attention?.kind !== 'POST_PAYMENT_STEP_FAILED') {
     return { result: 'NOT_RESUMABLE', order };
   }
-  const counted = await updateOrder(orderId, { add: { resumeCount: 1 } }, ['NEEDS_ATTENTION']);
-  if (!counted) return { result: 'NOT_RESUMABLE', order };
-  const executionName = `${orderId}-resume-${counted.resumeCount}`;
-  await startCheckoutExecution(executionName, {
+  if (order.attention.resumeRequestedAt) return { result: 'ALREADY_RESUMING', order };
+  const claimed = await updateOrder(
     orderId,
-    paymentWindowSeconds: order.paymentWindowSeconds,
-    resumeAfterPayment: true,
-    reservation: { lines: stockLines(order) },
-  });
+    { set: { 'attention.resumeRequestedAt': nowIso() }, add: { resumeCount: 1 } },
+    ['NEEDS_ATTENTION'],
+    { absent: ['attention.resumeRequestedAt'] },
+  );
+  if (!claimed) {
+    const now = (await getOrder(orderId)) ?? order;
+    return now.status === 'NEEDS_ATTENTION' && now.attention?.resumeRequestedAt
+      ? { result: 'ALREADY_RESUMING', order: now }
+      : { result: 'NOT_RESUMABLE', order: now };
+  }
+  const executionName = `${orderId}-resume-${claimed.resumeCount}`;
+  try {
+    await startCheckoutExecution(executionName, {
+      orderId,
+      paymentWindowSeconds: order.paymentWindowSeconds,
+      resumeAfterPayment: true,
+      reservation: { lines: stockLines(order) },
+    });
+  } catch (error) {
+    // Nothing started: give the claim back so that the operator can try again.
+    await updateOrder(orderId, { remove: ['attention.resumeRequestedAt'] }, ['NEEDS_ATTENTION']);
+    throw error;
+  }
   logger.info('Post-payment steps resumed by an operator', { executionName });
   return { result: 'RESUMED', executionName };
 }

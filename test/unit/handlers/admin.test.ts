@@ -171,7 +171,13 @@ describe('resumeOrder', () => {
     const response = await invoke(resumeOrder, resume(ORDER_ID));
     expect(response.statusCode).toBe(202);
     expect(response.body).toEqual({ orderId: ORDER_ID, executionName: `${ORDER_ID}-resume-2` });
-    expect(updateOrderMock).toHaveBeenCalledWith(ORDER_ID, { add: { resumeCount: 1 } }, ['NEEDS_ATTENTION']);
+    // The claim is atomic: one resume per flagged failure.
+    expect(updateOrderMock).toHaveBeenCalledWith(
+      ORDER_ID,
+      { set: { 'attention.resumeRequestedAt': expect.any(String) }, add: { resumeCount: 1 } },
+      ['NEEDS_ATTENTION'],
+      { absent: ['attention.resumeRequestedAt'] },
+    );
     expect(startMock).toHaveBeenCalledWith(`${ORDER_ID}-resume-2`, {
       orderId: ORDER_ID,
       paymentWindowSeconds: 900,
@@ -203,6 +209,26 @@ describe('resumeOrder', () => {
     expectError(response, 409, 'ORDER_NOT_RESUMABLE');
     expect(response.body.error.message).toContain(status);
     expect(startMock).not.toHaveBeenCalled();
+  });
+
+  test('a resume already claimed (a second operator request, concurrent or while it runs) -> 409 RESUME_IN_PROGRESS, no execution', async () => {
+    // Found by the reliability suite (scenario 6): two concurrent resumes both started an execution.
+    const claimed = () => anOrder({ ...stuck(), attention: { ...stuck().attention!, resumeRequestedAt: 't1' } });
+    getOrderMock.mockResolvedValueOnce(claimed());
+    expectError(await invoke(resumeOrder, resume(ORDER_ID)), 409, 'RESUME_IN_PROGRESS');
+    // Lost the race for the claim after reading an unclaimed order.
+    getOrderMock.mockResolvedValueOnce(stuck()).mockResolvedValueOnce(claimed());
+    updateOrderMock.mockResolvedValueOnce(undefined);
+    expectError(await invoke(resumeOrder, resume(ORDER_ID)), 409, 'RESUME_IN_PROGRESS');
+    expect(startMock).not.toHaveBeenCalled();
+  });
+
+  test('the execution cannot be started -> the claim is given back and the error is a 500', async () => {
+    getOrderMock.mockResolvedValueOnce(stuck());
+    updateOrderMock.mockResolvedValueOnce({ ...stuck(), resumeCount: 1 });
+    startMock.mockRejectedValueOnce(new Error('StateMachineDoesNotExist'));
+    expectError(await invoke(resumeOrder, resume(ORDER_ID)), 500, 'INTERNAL_ERROR');
+    expect(updateOrderMock).toHaveBeenLastCalledWith(ORDER_ID, { remove: ['attention.resumeRequestedAt'] }, ['NEEDS_ATTENTION']);
   });
 
   test('the order moved on between the read and the count -> 409, no execution', async () => {
