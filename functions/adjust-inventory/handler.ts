@@ -1,18 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { requireAdmin } from '../../src/commons/admin-auth';
 import { errorResult, header, httpHandler, json, parseJsonBody } from '../../src/commons/http';
+import * as z from 'zod/mini';
 import { requestInventoryAdjustment } from '../../src/use-cases/order-commands';
 
 const AdjustmentSchema = z.object({
-  sku: z.string().min(1).max(64),
-  delta: z
-    .number()
-    .int()
-    .min(-1_000_000)
-    .max(1_000_000)
-    .refine((d) => d !== 0, 'delta must not be 0'),
-  reason: z.string().trim().min(1).max(200),
+  sku: z.string().check(z.minLength(1), z.maxLength(64)),
+  delta: z.int().check(
+    z.minimum(-1_000_000),
+    z.maximum(1_000_000),
+    z.refine((d) => d !== 0, 'delta must not be 0'),
+  ),
+  reason: z.string().check(z.trim(), z.minLength(1), z.maxLength(200)),
 });
 
 export const handler = httpHandler(async (event) => {

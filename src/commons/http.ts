@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { ZodError, type ZodType } from 'zod';
 import { DomainError } from '../domain/errors';
 import { logger, withLogging } from './logger';
+import { validate, ValidationFailure, type Schema } from './validation';
 
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
@@ -47,7 +47,7 @@ export function header(event: APIGatewayProxyEventV2, name: string): string | un
 }
 
 /** Parses a JSON body and validates it against a schema; every failure is a 4xx. */
-export function parseJsonBody<T>(event: APIGatewayProxyEventV2, schema: ZodType<T>): T {
+export function parseJsonBody<T>(event: APIGatewayProxyEventV2, schema: Schema<T>): T {
   const contentType = header(event, 'content-type') ?? '';
   if (!/^application\/([\w.+-]+\+)?json\b/i.test(contentType.trim())) {
     throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json');
@@ -62,12 +62,12 @@ export function parseJsonBody<T>(event: APIGatewayProxyEventV2, schema: ZodType<
   } catch {
     throw new HttpError(400, 'MALFORMED_JSON', 'The body is not valid JSON');
   }
-  const result = schema.safeParse(parsed);
+  const result = validate(schema, parsed);
   if (!result.success) throw validationError(result.error);
   return result.data;
 }
 
-export function validationError(error: ZodError): HttpError {
+export function validationError(error: ValidationFailure): HttpError {
   const issues = error.issues.slice(0, 20).map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
   const first = issues[0];
   return new HttpError(
@@ -88,7 +88,7 @@ const DOMAIN_ERRORS: Record<string, { status: number; code: string }> = {
 
 export function toErrorResult(error: unknown): HttpResult {
   if (error instanceof HttpError) return errorResult(error.statusCode, error.code, error.message, error.details);
-  if (error instanceof ZodError) return toErrorResult(validationError(error));
+  if (error instanceof ValidationFailure) return toErrorResult(validationError(error));
   if (error instanceof DomainError && DOMAIN_ERRORS[error.name]) {
     const { status, code } = DOMAIN_ERRORS[error.name];
     return errorResult(status, code, error.message, error.details);

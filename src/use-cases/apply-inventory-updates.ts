@@ -1,21 +1,22 @@
-import { z } from 'zod';
 import { logger } from '../commons/logger';
+import * as z from 'zod/mini';
+import { validate } from '../commons/validation';
 import { applySkuChange } from '../adapters/inventory-repository';
 import { combineChanges, toSkuChanges, type InventoryUpdate, type SkuChange } from '../domain/inventory';
 
-const SKU = z.string().min(1).max(64);
-export const InventoryUpdateSchema: z.ZodType<InventoryUpdate> = z.discriminatedUnion('type', [
+const SKU = z.string().check(z.minLength(1), z.maxLength(64));
+export const InventoryUpdateSchema: z.ZodMiniType<InventoryUpdate> = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('COMMIT'),
-    updateId: z.string().min(1).max(200),
-    orderId: z.string().min(1),
-    lines: z.array(z.object({ sku: SKU, quantity: z.number().int().positive() })).min(1).max(50),
+    updateId: z.string().check(z.minLength(1), z.maxLength(200)),
+    orderId: z.string().check(z.minLength(1)),
+    lines: z.array(z.object({ sku: SKU, quantity: z.int().check(z.positive()) })).check(z.minLength(1), z.maxLength(50)),
   }),
   z.object({
     type: z.literal('ADJUST'),
-    updateId: z.string().min(1).max(200),
+    updateId: z.string().check(z.minLength(1), z.maxLength(200)),
     sku: SKU,
-    delta: z.number().int(),
+    delta: z.int(),
     reason: z.string(),
   }),
 ]);
@@ -72,7 +73,7 @@ export async function applyInventoryUpdates(messages: QueuedUpdate[], now = new 
 
 function parseUpdate(message: QueuedUpdate): InventoryUpdate | undefined {
   try {
-    const parsed = InventoryUpdateSchema.safeParse(JSON.parse(message.body));
+    const parsed = validate(InventoryUpdateSchema, JSON.parse(message.body));
     if (parsed.success) return parsed.data;
     logger.error('Malformed inventory update', { messageId: message.messageId, issues: parsed.error.issues.slice(0, 5) });
   } catch {

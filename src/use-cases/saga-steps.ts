@@ -1,38 +1,20 @@
 /**
  * The saga's activities: what each Lambda task of stepfunctions/checkout.asl.yml does.
- * The state machine orchestrates; the decisions are here and in src/domain.
+ * The state machine orchestrates; the decisions are here and in src/domain. ReserveInventory and
+ * FulfillOrder live in modules of their own (no Stripe SDK in their bundles), re-exported here.
  */
 import { logger } from '../commons/logger';
-import { releaseStock, reserveStock } from '../adapters/inventory-repository';
+import { releaseStock } from '../adapters/inventory-repository';
 import { getOrder, requireOrder, transitionOrder, updateOrder } from '../adapters/orders-repository';
 import { cancelPaymentIntent, createPaymentIntent } from '../adapters/payments';
-import { sendFulfilmentRequest } from '../adapters/queues';
 import { compensationCause, planCompensation } from '../domain/compensation';
-import { InvalidOrderState, OrderCanceled, OutOfStock } from '../domain/errors';
+import { InvalidOrderState, OrderCanceled } from '../domain/errors';
 import { stockLines } from '../domain/order';
 import { FINAL_STATUSES, PRE_PAYMENT_STATUSES } from '../domain/order-status';
 import { nowIso } from './clock';
 import { flagOrderNeedsAttention } from './flag-needs-attention';
 
-/** Step 1: all lines or none. Out of stock records REJECTED (with the SKU) and throws OutOfStock. */
-export async function reserveInventory(orderId: string) {
-  const order = await requireOrder(orderId);
-  const lines = stockLines(order);
-  if (order.stock === 'RESERVED') return { lines }; // a retry after success
-  if (order.status !== 'PENDING') {
-    throw new InvalidOrderState(`Order ${orderId} is ${order.status}; nothing to reserve`, { status: order.status });
-  }
-  try {
-    await reserveStock(orderId, lines, nowIso());
-  } catch (error) {
-    if (!(error instanceof OutOfStock)) throw error;
-    await transitionOrder(orderId, 'REJECTED', nowIso(), { set: { failureReason: error.message } });
-    logger.info('Order rejected: out of stock', { sku: error.sku });
-    throw error;
-  }
-  logger.info('Stock reserved', { lines: lines.length });
-  return { lines };
-}
+export { reserveInventory } from './reserve-inventory';
 
 /**
  * The payment wait's task: store the token first (so the webhook can always resume), then create
@@ -122,22 +104,4 @@ export async function compensateOrder(
   return { outcome: plan.outcome, status: plan.status };
 }
 
-/** After payment: hand the order to fulfilment. Consumers dedupe on fulfilmentRequestId. */
-export async function fulfillOrder(orderId: string) {
-  const order = await requireOrder(orderId);
-  if (order.status !== 'PAID') {
-    throw new InvalidOrderState(`Order ${orderId} is ${order.status}; only PAID orders are fulfilled`);
-  }
-  const paidAt = [...order.history].reverse().find((entry) => entry.status === 'PAID')?.at ?? nowIso();
-  await sendFulfilmentRequest({
-    fulfilmentRequestId: orderId,
-    orderId,
-    items: order.items.map(({ sku, name, quantity }) => ({ sku, name, quantity })),
-    shippingAddress: order.shippingAddress,
-    customerEmail: order.customer.email,
-    paidAt,
-  });
-  await updateOrder(orderId, { set: { fulfilmentRequestedAt: nowIso() } });
-  logger.info('Fulfilment requested');
-  return { fulfilmentRequestId: orderId };
-}
+export { fulfillOrder } from './fulfill-order';

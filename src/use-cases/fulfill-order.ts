@@ -1,0 +1,29 @@
+/**
+ * The saga's hand-off to fulfilment (FulfillOrder). A module of its own so that its bundle does not
+ * carry the Stripe SDK, which only the payment steps need (src/use-cases/saga-steps.ts).
+ */
+import { logger } from '../commons/logger';
+import { requireOrder, updateOrder } from '../adapters/orders-repository';
+import { sendFulfilmentRequest } from '../adapters/queues';
+import { InvalidOrderState } from '../domain/errors';
+import { nowIso } from './clock';
+
+/** After payment: hand the order to fulfilment. Consumers dedupe on fulfilmentRequestId. */
+export async function fulfillOrder(orderId: string) {
+  const order = await requireOrder(orderId);
+  if (order.status !== 'PAID') {
+    throw new InvalidOrderState(`Order ${orderId} is ${order.status}; only PAID orders are fulfilled`);
+  }
+  const paidAt = [...order.history].reverse().find((entry) => entry.status === 'PAID')?.at ?? nowIso();
+  await sendFulfilmentRequest({
+    fulfilmentRequestId: orderId,
+    orderId,
+    items: order.items.map(({ sku, name, quantity }) => ({ sku, name, quantity })),
+    shippingAddress: order.shippingAddress,
+    customerEmail: order.customer.email,
+    paidAt,
+  });
+  await updateOrder(orderId, { set: { fulfilmentRequestedAt: nowIso() } });
+  logger.info('Fulfilment requested');
+  return { fulfilmentRequestId: orderId };
+}
