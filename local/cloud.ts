@@ -37,6 +37,11 @@ export interface LocalCloudOptions {
   /** The payment window given to new orders. Default PAYMENT_WINDOW_SECONDS or 900. */
   paymentWindowSeconds?: number;
   adminApiKey?: string;
+  /**
+   * Where notifySlack posts ops alerts (a Slack incoming-webhook URL). Default SLACK_WEBHOOK_URL;
+   * unset: alerts are only logged. Never looked up in AWS SSM: the local cloud calls nothing outside.
+   */
+  slackWebhookUrl?: string;
   /** LOCAL_FAULTS syntax, e.g. "fulfillOrder:always,reserveInventory:2". Default LOCAL_FAULTS. */
   faults?: string;
   /** Handlers' log level (Powertools). Default LOG_LEVEL or INFO. */
@@ -139,6 +144,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         STRIPE_SECRET_KEY: realStripeKey ?? LOCAL_DEFAULTS.stripeSecretKey,
         STRIPE_WEBHOOK_SECRET: webhookSecret,
         ADMIN_API_KEY: adminApiKey,
+        // Without these, getSecret('slackWebhookUrl') fell back to AWS SSM (ssm.<region>.amazonaws.com).
+        SLACK_WEBHOOK_URL: options.slackWebhookUrl ?? env.SLACK_WEBHOOK_URL ?? '',
+        SLACK_WEBHOOK_URL_PARAMETER: '',
         PAYMENT_WINDOW_SECONDS: String(paymentWindowSeconds),
         POWERTOOLS_LOG_LEVEL: options.logLevel ?? env.LOG_LEVEL ?? 'INFO',
       },

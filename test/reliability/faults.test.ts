@@ -169,6 +169,11 @@ describe('scenario 6: faults', () => {
       const intent = intents.get(id)?.[0];
       if (intent?.status !== 'succeeded' || intent.amount_received !== order.amounts.total) problems.push(`${id}: intent ${intent?.status} ${intent?.amount_received}`);
     }
+    // Each alert reached notifySlack, which logs it (no Slack URL configured) without failing:
+    // no call leaves 127.0.0.1 (it used to look the URL up in AWS SSM and fail, again and again).
+    await pollUntil('alerts handed to notifySlack', () => h.cloudLog.filter((line) => /^\[lambda\] notifySlack \d+ms$/.test(line)).length >= orderIds.length, { timeoutMs: 15_000 }).catch(() => undefined);
+    const slackFailures = h.failedInvocations('notifySlack');
+    if (slackFailures.length) problems.push(`notifySlack failed ${slackFailures.length} times: ${slackFailures[0]}`);
     const refunds = h.cloud.stripe.emulator!.events().filter((event) => /refund|dispute/.test(event.type));
     if (refunds.length) problems.push(`${refunds.length} refund events`);
     const stockFlagged = await h.product(sku);

@@ -46,7 +46,11 @@ export class Harness {
   readonly stripe: Stripe;
   private queueUrls = new Map<string, string>();
 
-  private constructor(readonly cloud: LocalCloud) {
+  /** `cloudLog`: every line the local cloud's stand-ins logged (HTTP requests, Lambda invocations, deliveries). */
+  private constructor(
+    readonly cloud: LocalCloud,
+    readonly cloudLog: string[],
+  ) {
     const base = new URL(cloud.stripe.apiBase!);
     this.stripe = new Stripe(cloud.stripe.secretKey, {
       host: base.hostname,
@@ -58,8 +62,23 @@ export class Harness {
   }
 
   static async start(options: LocalCloudOptions = {}): Promise<Harness> {
-    const cloud = await startLocalCloud({ port: 0, stripeEmulatorPort: 0, logLevel: 'ERROR', ...options });
-    return new Harness(cloud);
+    const cloudLog: string[] = [];
+    const cloud = await startLocalCloud({
+      port: 0,
+      stripeEmulatorPort: 0,
+      logLevel: 'ERROR',
+      ...options,
+      log: (line) => {
+        if (cloudLog.length < 500_000) cloudLog.push(line);
+        options.log?.(line);
+      },
+    });
+    return new Harness(cloud, cloudLog);
+  }
+
+  /** Lambda invocations of `functionName` that failed, as the local cloud logged them. */
+  failedInvocations(functionName: string): string[] {
+    return this.cloudLog.filter((line) => line.startsWith(`[lambda] ${functionName} `) && line.includes(' failed: '));
   }
 
   close(): Promise<void> {
