@@ -5,6 +5,7 @@ import { isStripeEvent, verifyWebhook, type StripeEvent } from '../../src/adapte
 import { requireSecret } from '../../src/adapters/secrets';
 import { errorResult, header, httpHandler, json, rawBody } from '../../src/commons/http';
 import { logger } from '../../src/commons/logger';
+import { HANDLED_EVENT_TYPES } from '../../src/domain/webhook-decision';
 import { handleStripeEvent, RetryLater } from '../../src/use-cases/handle-stripe-event';
 
 /** Stripe events are a few KB; anything much larger is not from Stripe. */
@@ -39,6 +40,11 @@ export const handler = httpHandler(async (event, context) => {
   if (!isStripeEvent(stripeEvent)) {
     logger.warn('Rejected a signed webhook that is not a Stripe event');
     return errorResult(400, 'INVALID_EVENT', 'The body is not a Stripe event');
+  }
+  // Event types the saga does not act on (payment_intent.created, charge.*: an endpoint subscribed
+  // to more than it needs) are acknowledged without a dedupe record or an order read.
+  if (!(HANDLED_EVENT_TYPES as readonly string[]).includes(stripeEvent.type)) {
+    return json(200, { received: true, eventId: stripeEvent.id, action: 'IGNORE' });
   }
 
   eventConfig.registerLambdaContext(context);

@@ -57,7 +57,8 @@ export async function handleStripeEvent(event: StripeEvent): Promise<WebhookOutc
 
   switch (decision.action) {
     case 'RESUME_SAGA': {
-      await updateOrder(orderId, { set: { 'payment.status': facts.status } }, PRE_PAYMENT_STATUSES);
+      // payment.status becomes 'succeeded' in MarkPaid's write (stepfunctions/checkout.asl.yml):
+      // one write per paid order instead of two.
       const delivered = await completePaymentWait(order!.taskToken!, {
         paymentIntentId: facts.paymentIntentId,
         status: facts.status,

@@ -41,6 +41,8 @@ describe('checkout saga (payment window 60 s)', () => {
     const order = await saga.order(orderId);
     expect(order.status).toBe('COMPLETED');
     expect(order.history.map((h: any) => h.status)).toEqual(['PENDING', 'AWAITING_PAYMENT', 'PAID', 'COMPLETED']);
+    // Recorded by MarkPaid's write (the webhook no longer writes the order before resuming).
+    expect(order.payment.status).toBe('succeeded');
     // The commit goes through the queue to the inventory worker.
     await pollUntil('stock committed', async () => {
       const stock = await saga.product('TSHIRT-BLUE-L');

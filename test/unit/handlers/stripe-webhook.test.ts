@@ -257,6 +257,25 @@ describe('stripeWebhook: outcomes', () => {
     expect(getOrderMock).not.toHaveBeenCalled();
   });
 
+  test.each(['payment_intent.created', 'charge.succeeded', 'charge.failed'])(
+    '%s (not acted on) costs no DynamoDB call: no dedupe record, no order read',
+    async (type) => {
+      const response = await deliver({ ...stripeEvent(), type });
+      expect(response.statusCode).toBe(200);
+      expect(response.body.action).toBe('IGNORE');
+      expect(InMemoryPersistenceLayer.records.size).toBe(0);
+      expect(getOrderMock).not.toHaveBeenCalled();
+      expect(updateOrderMock).not.toHaveBeenCalled();
+    },
+  );
+
+  test('a success resumes the saga without writing the order first (MarkPaid records payment.status)', async () => {
+    const response = await deliver(stripeEvent());
+    expect(response.body.action).toBe('RESUME_SAGA');
+    expect(completeMock).toHaveBeenCalledTimes(1);
+    expect(updateOrderMock).not.toHaveBeenCalled();
+  });
+
   test('a PaymentIntent without an order id in its metadata is acknowledged and ignored', async () => {
     const response = await deliver(stripeEvent('payment_intent.succeeded', { metadata: {} }));
     expect(response.statusCode).toBe(200);
