@@ -1,0 +1,406 @@
+/**
+ * The e2e harness: one local cloud per test file, driven only as a customer or an operator would
+ * (HTTP API, the real Stripe SDK against the emulator, the local cloud's observation routes).
+ */
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, ListQueuesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import Stripe from 'stripe';
+import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../../local/cloud';
+import { pollUntil, PollTimeout } from './poll';
+
+export type OrderStatus =
+  | 'PENDING'
+  | 'AWAITING_PAYMENT'
+  | 'PAID'
+  | 'COMPLETED'
+  | 'REJECTED'
+  | 'CANCELED'
+  | 'EXPIRED'
+  | 'NEEDS_ATTENTION';
+
+export const FINAL_STATUSES: OrderStatus[] = ['COMPLETED', 'REJECTED', 'CANCELED', 'EXPIRED', 'NEEDS_ATTENTION'];
+
+export interface OrderView {
+  orderId: string;
+  status: OrderStatus;
+  items: Array<{ sku: string; name: string; quantity: number; unitPrice: number; lineTotal: number }>;
+  amounts: { subtotal: number; shipping: number; total: number; currency: string };
+  payment: {
+    paymentIntentId: string | null;
+    clientSecret: string | null;
+    status: string | null;
+    lastError: { code?: string; declineCode?: string; message?: string; at: string } | null;
+  };
+  failureReason: string | null;
+  paymentWindowSeconds: number;
+  history: Array<{ status: OrderStatus; at: string }>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Stock {
+  sku: string;
+  name: string;
+  price: number;
+  currency: string;
+  available: number;
+  reserved: number;
+  sold: number;
+}
+
+export interface HttpReply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface CartLine {
+  sku: string;
+  quantity: number;
+}
+
+export interface OpsAlertMessage {
+  type: string;
+  orderId: string;
+  step: string;
+  error: string;
+  reason: string;
+  paymentIntentId?: string;
+  executionId?: string;
+  runbook: string;
+}
+
+export interface Delivery {
+  deliveryId: string;
+  eventId: string;
+  type: string;
+  url: string;
+  attempt: number;
+  statusCode: number | null;
+  error: string | null;
+}
+
+export const DEFAULT_ADDRESS = {
+  name: 'Ada Lovelace',
+  line1: '1 Main St',
+  city: 'Springfield',
+  postalCode: '12345',
+  country: 'US',
+};
+
+export function checkoutBody(items: CartLine[], country = 'US') {
+  return { items, customer: { email: 'ada@example.com' }, shippingAddress: { ...DEFAULT_ADDRESS, country } };
+}
+
+export type E2eOptions = Pick<LocalCloudOptions, 'paymentWindowSeconds' | 'queueVisibilityTimeoutSeconds' | 'faults' | 'stripeDelivery'>;
+
+export class E2e {
+  readonly stripe: Stripe;
+  private readonly logLines: string[];
+
+  constructor(readonly cloud: LocalCloud, logLines: string[]) {
+    this.logLines = logLines;
+    const base = new URL(cloud.stripe.apiBase!);
+    this.stripe = new Stripe(cloud.stripe.secretKey, {
+      host: base.hostname,
+      port: Number(base.port),
+      protocol: 'http',
+      maxNetworkRetries: 0,
+      telemetry: false,
+    });
+  }
+
+  get apiUrl(): string {
+    return this.cloud.apiUrl;
+  }
+
+  get stripeApiBase(): string {
+    return this.cloud.stripe.apiBase!;
+  }
+
+  /** Lines the stand-ins logged (the local cloud's `log`), e.g. one per Lambda invocation. */
+  logsMatching(pattern: RegExp): string[] {
+    return this.logLines.filter((line) => pattern.test(line));
+  }
+
+  /** The last lines the stand-ins logged: attached to timeouts so a failure says what happened. */
+  recentLogs(count = 40): string {
+    return this.logLines.slice(-count).join('\n');
+  }
+
+  async http<T = any>(
+    method: string,
+    path: string,
+    options: { json?: unknown; body?: string; headers?: Record<string, string>; base?: string } = {},
+  ): Promise<HttpReply<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    let body: string | undefined = options.body;
+    if (options.json !== undefined) {
+      body = JSON.stringify(options.json);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${options.base ?? this.apiUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: any = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, headers: response.headers, body: parsed as T, text };
+  }
+
+  /** POST /checkout; throws unless 202. */
+  async checkout(items: CartLine[], options: { idempotencyKey?: string; country?: string } = {}): Promise<any> {
+    const reply = await this.postCheckout(checkoutBody(items, options.country), options.idempotencyKey);
+    if (reply.status !== 202) throw new Error(`POST /checkout answered ${reply.status}: ${reply.text}`);
+    return reply.body;
+  }
+
+  postCheckout(body: unknown, idempotencyKey?: string): Promise<HttpReply> {
+    return this.http('POST', '/checkout', { json: body, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} });
+  }
+
+  async order(orderId: string): Promise<OrderView> {
+    const reply = await this.http<OrderView>('GET', `/orders/${orderId}`);
+    if (reply.status !== 200) throw new Error(`GET /orders/${orderId} answered ${reply.status}: ${reply.text}`);
+    return reply.body;
+  }
+
+  /** Polls the order until its status is one of `statuses`; fails early if it reaches another final status. */
+  async waitForStatus(
+    orderId: string,
+    statuses: OrderStatus | OrderStatus[],
+    options: {
+      timeoutMs?: number;
+      until?: (order: OrderView) => boolean;
+      /** Final statuses the order may still leave (e.g. NEEDS_ATTENTION while a resume starts). */
+      passThrough?: OrderStatus[];
+    } = {},
+  ): Promise<OrderView> {
+    const wanted = Array.isArray(statuses) ? statuses : [statuses];
+    const passThrough = options.passThrough ?? [];
+    let unexpected: OrderView | undefined;
+    try {
+      return await pollUntil(() => this.order(orderId), {
+        timeoutMs: options.timeoutMs ?? 20_000,
+        intervalMs: 100,
+        description: `order ${orderId} to reach ${wanted.join(' or ')}`,
+        accept: (order) => {
+          if (wanted.includes(order.status)) return options.until ? options.until(order) : true;
+          if (FINAL_STATUSES.includes(order.status) && !passThrough.includes(order.status)) {
+            unexpected = order;
+            return true;
+          }
+          return false;
+        },
+      }).then((order) => {
+        if (unexpected) {
+          throw new Error(
+            `order ${orderId} ended ${unexpected.status} while waiting for ${wanted.join(' or ')}: ${JSON.stringify(unexpected)}\n--- recent local cloud log ---\n${this.recentLogs()}`,
+          );
+        }
+        return order;
+      });
+    } catch (error) {
+      if (error instanceof PollTimeout) {
+        error.message += `\n--- recent local cloud log ---\n${this.recentLogs()}`;
+      }
+      throw error;
+    }
+  }
+
+  /** Checkout, then wait until the PaymentIntent exists and the client secret is shown. */
+  async checkoutAwaitingPayment(items: CartLine[]): Promise<{ accepted: any; order: OrderView; paymentIntentId: string }> {
+    const accepted = await this.checkout(items);
+    const order = await this.waitForStatus(accepted.orderId, 'AWAITING_PAYMENT');
+    return { accepted, order, paymentIntentId: order.payment.paymentIntentId! };
+  }
+
+  /**
+   * Confirms the PaymentIntent with a test card, as the customer's browser would (server-side
+   * confirm: the emulator refuses publishable keys). A declined card answers a StripeCardError.
+   */
+  async pay(paymentIntentId: string, card: string): Promise<{ intent?: Stripe.PaymentIntent; error?: any }> {
+    try {
+      return { intent: await this.stripe.paymentIntents.confirm(paymentIntentId, { payment_method: card }) };
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  /** The customer completes (or fails) 3DS: the emulator's control endpoint. */
+  async authenticate(paymentIntentId: string, outcome: 'succeed' | 'fail'): Promise<HttpReply> {
+    return this.http('POST', `/_emulator/payment_intents/${paymentIntentId}/authenticate`, {
+      json: { outcome },
+      base: this.stripeApiBase,
+    });
+  }
+
+  async stock(sku: string): Promise<Stock> {
+    const reply = await this.http<Stock>('GET', `/products/${encodeURIComponent(sku)}`);
+    if (reply.status !== 200) throw new Error(`GET /products/${sku} answered ${reply.status}: ${reply.text}`);
+    return reply.body;
+  }
+
+  waitForStock(sku: string, expected: Partial<Pick<Stock, 'available' | 'reserved' | 'sold'>>, timeoutMs = 15_000): Promise<Stock> {
+    return pollUntil(() => this.stock(sku), {
+      timeoutMs,
+      intervalMs: 150,
+      description: `stock of ${sku} to be ${JSON.stringify(expected)}`,
+      accept: (stock) => Object.entries(expected).every(([key, value]) => stock[key as keyof Stock] === value),
+    });
+  }
+
+  cancel(orderId: string): Promise<HttpReply> {
+    return this.http('POST', `/orders/${orderId}/cancel`);
+  }
+
+  /** `apiKey`: the admin key by default; null sends no x-api-key header. */
+  adjust(
+    adjustment: { sku: string; delta: number; reason: string },
+    options: { apiKey?: string | null; idempotencyKey?: string } = {},
+  ): Promise<HttpReply> {
+    const headers = this.adminHeaders(options.apiKey);
+    if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
+    return this.http('POST', '/inventory/adjustments', { json: adjustment, headers });
+  }
+
+  /** `apiKey`: the admin key by default; null sends no x-api-key header. */
+  resume(orderId: string, apiKey?: string | null): Promise<HttpReply> {
+    return this.http('POST', `/admin/orders/${orderId}/resume`, { headers: this.adminHeaders(apiKey) });
+  }
+
+  private adminHeaders(apiKey: string | null | undefined): Record<string, string> {
+    const key = apiKey === undefined ? this.cloud.adminApiKey : apiKey;
+    return key === null ? {} : { 'x-api-key': key };
+  }
+
+  /** ORDER_NEEDS_ATTENTION alerts (parsed) that reached the ops-alerts topic, optionally for one order. */
+  async opsAlerts(orderId?: string): Promise<OpsAlertMessage[]> {
+    const reply = await this.http<{ alerts: Array<{ message: string }> }>('GET', '/_local/ops-alerts');
+    if (reply.status !== 200) throw new Error(`GET /_local/ops-alerts answered ${reply.status}: ${reply.text}`);
+    const parsed = reply.body.alerts.map((alert) => {
+      try {
+        return JSON.parse(alert.message);
+      } catch {
+        return { type: 'UNPARSEABLE', raw: alert.message };
+      }
+    });
+    return orderId === undefined ? parsed : parsed.filter((alert) => alert.orderId === orderId);
+  }
+
+  async setFault(functionName: string, mode: 'always' | number): Promise<void> {
+    const reply = await this.http('PUT', `/_local/faults/${functionName}`, { json: { mode } });
+    if (reply.status !== 200) throw new Error(`PUT /_local/faults/${functionName} answered ${reply.status}: ${reply.text}`);
+  }
+
+  async clearFault(functionName?: string): Promise<void> {
+    const reply = await this.http('DELETE', functionName ? `/_local/faults/${functionName}` : '/_local/faults');
+    if (reply.status !== 200) throw new Error(`DELETE /_local/faults answered ${reply.status}: ${reply.text}`);
+  }
+
+  async faults(): Promise<Array<{ functionName: string; mode: 'always' | number; injected: number }>> {
+    return (await this.http('GET', '/_local/faults')).body.faults;
+  }
+
+  /** Every webhook delivery attempt the emulator made. */
+  async deliveries(query = ''): Promise<Delivery[]> {
+    const reply = await this.http('GET', `/_emulator/deliveries${query}`, { base: this.stripeApiBase });
+    if (reply.status !== 200) throw new Error(`GET /_emulator/deliveries answered ${reply.status}: ${reply.text}`);
+    return reply.body.data;
+  }
+
+  /** The PaymentIntents the emulator holds for one order (metadata.orderId). */
+  async paymentIntentsOf(orderId: string): Promise<Stripe.PaymentIntent[]> {
+    const found: Stripe.PaymentIntent[] = [];
+    for await (const intent of this.stripe.paymentIntents.list({ limit: 100 })) {
+      if (intent.metadata?.orderId === orderId) found.push(intent);
+    }
+    return found;
+  }
+
+  async executionCount(): Promise<number> {
+    let count = 0;
+    let nextToken: string | undefined;
+    do {
+      const page = this.cloud.stepFunctions.listExecutions({ stateMachineArn: this.cloud.stateMachineArn, nextToken });
+      count += page.executions.length;
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return count;
+  }
+
+  async queueUrl(name: string): Promise<string> {
+    const { QueueUrls } = await this.cloud.infra.clients.sqs.send(new ListQueuesCommand({ QueueNamePrefix: name }));
+    const url = (QueueUrls ?? []).find((candidate) => candidate.endsWith(`/${name}`));
+    if (!url) throw new Error(`No queue ${name} among ${JSON.stringify(QueueUrls)}`);
+    return url;
+  }
+
+  /** Waits until a queue holds no message, visible or in flight: everything sent was handled. */
+  waitForQueueDrained(queueUrl: string, timeoutMs = 20_000): Promise<Record<string, string>> {
+    return pollUntil(
+      async () =>
+        (
+          await this.cloud.infra.clients.sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: queueUrl,
+              AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+            }),
+          )
+        ).Attributes ?? {},
+      {
+        timeoutMs,
+        intervalMs: 200,
+        description: `${queueUrl} to be empty`,
+        accept: (attributes) =>
+          Number(attributes.ApproximateNumberOfMessages) === 0 &&
+          Number(attributes.ApproximateNumberOfMessagesNotVisible) === 0 &&
+          Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0) === 0,
+      },
+    );
+  }
+
+  /** How many orders the orders table holds (an operator's scan). */
+  async orderCount(): Promise<number> {
+    let count = 0;
+    let ExclusiveStartKey: Record<string, any> | undefined;
+    do {
+      const page = await this.cloud.infra.clients.dynamodb.send(
+        new ScanCommand({ TableName: this.cloud.lambda.environment.ORDERS_TABLE, Select: 'COUNT', ExclusiveStartKey }),
+      );
+      count += page.Count ?? 0;
+      ExclusiveStartKey = page.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return count;
+  }
+
+  /** Peeks at up to 10 messages without hiding them (visibility timeout 0). */
+  async receiveAll(queueUrl: string): Promise<Message[]> {
+    const { Messages } = await this.cloud.infra.clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'], VisibilityTimeout: 0 }),
+    );
+    return Messages ?? [];
+  }
+
+  close(): Promise<void> {
+    return this.cloud.close();
+  }
+}
+
+export async function startE2e(options: E2eOptions = {}): Promise<E2e> {
+  const logLines: string[] = [];
+  const cloud = await startLocalCloud({
+    port: 0,
+    stripeEmulatorPort: 0,
+    logLevel: 'ERROR',
+    ...options,
+    log: (line) => {
+      logLines.push(`${new Date().toISOString()} ${line}`);
+      if (logLines.length > 10_000) logLines.splice(0, logLines.length - 10_000);
+    },
+  });
+  return new E2e(cloud, logLines);
+}
