@@ -80,9 +80,11 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, options:
   const requestId = createRequestId();
   const method = req.method ?? 'GET';
   const target = req.url ?? '/';
+  // The query string stays out of the log: a client may put a key or token in it.
+  const loggedTarget = target.includes('?') ? `${target.split('?', 1)[0]}?<query>` : target;
   const log = (status: number, match?: RouteMatch, note?: string) =>
     options.onRequest?.(
-      [`${method} ${target}`, match ? `${match.route.routeKey} -> ${match.route.functionName}` : '(no route)', status, `${Math.round(performance.now() - startedAt)}ms`, requestId, note]
+      [`${method} ${loggedTarget}`, match ? `${match.route.routeKey} -> ${match.route.functionName}` : '(no route)', status, `${Math.round(performance.now() - startedAt)}ms`, requestId, note]
         .filter((part) => part !== undefined)
         .join(' '),
     );

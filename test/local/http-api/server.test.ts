@@ -287,6 +287,14 @@ describe('local HTTP API server', () => {
       expect(logLines[0]).toMatch(new RegExp(`^GET /orders/o-1 GET /orders/\\{orderId\\} -> getOrder 200 \\d+ms ${res.headers.get('apigw-requestid')}$`));
       expect(logLines[1]).toMatch(/^GET \/nope \(no route\) 404 \d+ms [A-Za-z0-9]{15}=$/);
     });
+
+    it('keeps the query string out of the log line (a client may put a key in it)', async () => {
+      // Found by the reliability suite (scenario 8): an admin key sent as ?x-api-key= was logged.
+      await fetch(`${api.url}/orders/o-1?x-api-key=very-secret-admin-key&b=2`);
+      expect(logLines).toHaveLength(1);
+      expect(logLines[0]).toMatch(/^GET \/orders\/o-1\?<query> GET \/orders\/\{orderId\} -> getOrder 200 /);
+      expect(logLines[0]).not.toContain('very-secret-admin-key');
+    });
   });
 });
 

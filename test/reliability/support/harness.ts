@@ -131,15 +131,21 @@ export class Harness {
     return reply.body;
   }
 
-  waitForStatus(orderId: string, statuses: OrderStatus[], timeoutMs = 30_000, intervalMs = 150): Promise<any> {
-    return pollUntil(
-      `order ${orderId} in ${statuses.join('/')}`,
-      async () => {
-        const order = await this.order(orderId);
-        return statuses.includes(order.status) ? order : undefined;
-      },
-      { timeoutMs, intervalMs },
-    );
+  async waitForStatus(orderId: string, statuses: OrderStatus[], timeoutMs = 30_000, intervalMs = 150): Promise<any> {
+    let last: any;
+    try {
+      return await pollUntil(
+        `order ${orderId} in ${statuses.join('/')}`,
+        async () => {
+          last = await this.order(orderId);
+          return statuses.includes(last.status) ? last : undefined;
+        },
+        { timeoutMs, intervalMs },
+      );
+    } catch (error) {
+      const history = last?.history?.map((entry: any) => entry.status).join('>');
+      throw new Error(`${(error as Error).message}; the order is ${last?.status} (${history}), payment ${JSON.stringify(last?.payment)}, failure ${last?.failureReason}`);
+    }
   }
 
   async product(sku: string): Promise<Stock> {
