@@ -1,7 +1,7 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
-import { documentClient } from '../../src/adapters/aws-clients';
+import { documentClient } from '../../src/adapters/clients/dynamodb';
 import { header, httpHandler, HttpError, json, parseJsonBody } from '../../src/commons/http';
 import { acceptCheckout, type CheckoutAccepted, type CheckoutRequest } from '../../src/use-cases/accept-checkout';
 import { CheckoutRequestSchema, IdempotencyKeySchema } from './schema';

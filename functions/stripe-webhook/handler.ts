@@ -1,6 +1,6 @@
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { documentClient } from '../../src/adapters/aws-clients';
+import { documentClient } from '../../src/adapters/clients/dynamodb';
 import { isStripeEvent, verifyWebhook, type StripeEvent } from '../../src/adapters/payments';
 import { requireSecret } from '../../src/adapters/secrets';
 import { errorResult, header, httpHandler, json, rawBody } from '../../src/commons/http';

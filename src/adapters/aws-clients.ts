@@ -1,18 +1,14 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-
 /*
  * One client per service per process, created at load so warm invocations reuse connections.
  * Endpoints come from the SDK's standard configuration (AWS_ENDPOINT_URL_<SERVICE>), which is
  * how the local cloud points them at its stand-ins; nothing here knows where it runs.
+ *
+ * Each client lives in its own module under clients/, and adapters import only the one they use:
+ * loading an SDK client package costs a cold start 10-40 ms, so a function that never calls Step
+ * Functions, SNS or SQS does not load them (bench/: "Cold-start proxies"). This module gathers
+ * them for code that wants all of them.
  */
-export const dynamoDb = new DynamoDBClient({});
-export const documentClient = DynamoDBDocumentClient.from(dynamoDb, {
-  marshallOptions: { removeUndefinedValues: true },
-});
-export const sqs = new SQSClient({});
-export const sns = new SNSClient({});
-export const stepFunctions = new SFNClient({});
+export { dynamoDb, documentClient } from './clients/dynamodb';
+export { sqs } from './clients/sqs';
+export { sns } from './clients/sns';
+export { stepFunctions } from './clients/sfn';

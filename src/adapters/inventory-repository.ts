@@ -5,7 +5,7 @@ import { config } from '../commons/config';
 import { OutOfStock } from '../domain/errors';
 import type { SkuChange, StockLevels } from '../domain/inventory';
 import type { CatalogueEntry } from '../domain/pricing';
-import { documentClient } from './aws-clients';
+import { documentClient } from './clients/dynamodb';
 
 export interface Product extends CatalogueEntry, StockLevels {}
 

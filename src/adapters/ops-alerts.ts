@@ -1,7 +1,7 @@
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { config } from '../commons/config';
 import { alertSubject, type OpsAlert } from '../domain/ops-alert';
-import { sns } from './aws-clients';
+import { sns } from './clients/sns';
 
 export async function publishOpsAlert(alert: OpsAlert): Promise<void> {
   await sns.send(

@@ -5,7 +5,7 @@ import { config } from '../commons/config';
 import { InvalidOrderState } from '../domain/errors';
 import type { Order } from '../domain/order';
 import { allowedPredecessors, type OrderStatus } from '../domain/order-status';
-import { documentClient } from './aws-clients';
+import { documentClient } from './clients/dynamodb';
 import { ExpressionBuilder, type UpdateSpec } from './dynamodb-expressions';
 
 export async function createOrder(order: Order): Promise<void> {

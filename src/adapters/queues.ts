@@ -1,7 +1,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { config } from '../commons/config';
 import type { InventoryUpdate } from '../domain/inventory';
-import { sqs } from './aws-clients';
+import { sqs } from './clients/sqs';
 
 export async function sendInventoryUpdate(update: InventoryUpdate): Promise<void> {
   await sqs.send(new SendMessageCommand({ QueueUrl: config.inventoryUpdatesQueueUrl, MessageBody: JSON.stringify(update) }));

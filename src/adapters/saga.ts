@@ -8,7 +8,7 @@ import {
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
 import { config } from '../commons/config';
-import { stepFunctions } from './aws-clients';
+import { stepFunctions } from './clients/sfn';
 
 export interface CheckoutExecutionInput {
   orderId: string;

@@ -1,4 +1,4 @@
-jest.mock('../../../src/adapters/aws-clients', () => ({ documentClient: {} }));
+jest.mock('../../../src/adapters/clients/dynamodb', () => ({ documentClient: {} }));
 jest.mock('../../../src/adapters/inventory-repository', () => ({ getCatalogue: jest.fn() }));
 jest.mock('../../../src/adapters/orders-repository', () => ({ createOrder: jest.fn(), transitionOrder: jest.fn() }));
 jest.mock('../../../src/adapters/saga', () => ({ startCheckoutExecution: jest.fn() }));

@@ -1,4 +1,4 @@
-jest.mock('../../../src/adapters/aws-clients', () => ({ documentClient: {} }));
+jest.mock('../../../src/adapters/clients/dynamodb', () => ({ documentClient: {} }));
 jest.mock('../../../src/adapters/orders-repository', () => ({
   getOrder: jest.fn(),
   updateOrder: jest.fn(),
