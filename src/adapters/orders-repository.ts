@@ -40,6 +40,7 @@ export async function transitionOrder(
   to: OrderStatus,
   at: string,
   changes: Omit<UpdateSpec, 'append'> = {},
+  guard: UpdateGuard = {},
 ): Promise<Order> {
   const expr = new ExpressionBuilder();
   const UpdateExpression = expr.update({
@@ -47,7 +48,7 @@ export async function transitionOrder(
     set: { ...changes.set, status: to, updatedAt: at },
     append: { history: [{ status: to, at }] },
   });
-  const ConditionExpression = expr.in('status', allowedPredecessors(to));
+  const ConditionExpression = [expr.in('status', allowedPredecessors(to)), ...guardConditions(expr, guard)].join(' AND ');
   try {
     const { Attributes } = await documentClient.send(
       new UpdateCommand({
@@ -84,6 +85,16 @@ export interface UpdateGuard {
   present?: readonly string[];
 }
 
+function guardConditions(expr: ExpressionBuilder, guard: UpdateGuard): string[] {
+  const conditions: string[] = [];
+  if (guard.paymentStatusNotIn?.length) {
+    conditions.push(`(attribute_not_exists(${expr.name('payment.status')}) OR NOT ${expr.in('payment.status', guard.paymentStatusNotIn)})`);
+  }
+  for (const path of guard.absent ?? []) conditions.push(`attribute_not_exists(${expr.name(path)})`);
+  for (const path of guard.present ?? []) conditions.push(`attribute_exists(${expr.name(path)})`);
+  return conditions;
+}
+
 /**
  * Changes fields that are not the status. `onlyIn` guards the write by status, `guard` adds
  * conditions; a refused guard returns undefined rather than throwing, because callers treat
@@ -99,11 +110,7 @@ export async function updateOrder(
   const UpdateExpression = expr.update(changes);
   const conditions = ['attribute_exists(orderId)'];
   if (onlyIn) conditions.push(expr.in('status', onlyIn));
-  if (guard.paymentStatusNotIn?.length) {
-    conditions.push(`(attribute_not_exists(${expr.name('payment.status')}) OR NOT ${expr.in('payment.status', guard.paymentStatusNotIn)})`);
-  }
-  for (const path of guard.absent ?? []) conditions.push(`attribute_not_exists(${expr.name(path)})`);
-  for (const path of guard.present ?? []) conditions.push(`attribute_exists(${expr.name(path)})`);
+  conditions.push(...guardConditions(expr, guard));
   try {
     const { Attributes } = await documentClient.send(
       new UpdateCommand({

@@ -86,6 +86,18 @@ export async function cancelPaymentIntent(paymentIntentId: string | undefined): 
   }
 }
 
+/** The PaymentIntent as Stripe has it now: webhook events arrive in any order, the intent's state does not. */
+export async function currentPaymentState(
+  paymentIntentId: string,
+): Promise<{ status: string; lastError?: { code?: string; declineCode?: string; message?: string } }> {
+  const intent = await (await stripe()).paymentIntents.retrieve(paymentIntentId);
+  const error = intent.last_payment_error;
+  return {
+    status: intent.status,
+    lastError: error ? { code: error.code, declineCode: error.decline_code, message: error.message } : undefined,
+  };
+}
+
 /** Verifies a webhook's signature over the exact raw body; throws if unsigned, tampered or stale. */
 export function verifyWebhook(rawBody: string, signature: string | undefined, secret: string): Stripe.Event {
   if (!signature) throw new Stripe.errors.StripeSignatureVerificationError(signature ?? '', rawBody, {

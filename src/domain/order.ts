@@ -48,6 +48,8 @@ export interface Attention {
   /** The saga step that failed, when one did. */
   step?: string;
   error?: string;
+  /** The technical reason, for operators; never shown to the customer. */
+  reason?: string;
   at: string;
   /** Set when an operator's resume is claimed; a new flag replaces the whole `attention`. */
   resumeRequestedAt?: string;
@@ -72,10 +74,15 @@ export interface Order {
   /** The payment wait's task token; a credential, never returned or logged. */
   taskToken?: string;
   cancelRequestedAt?: string;
+  /** Set by the compensation before it reads the PaymentIntent id: no intent is recorded after it. */
+  compensationStartedAt?: string;
   attention?: Attention;
   fulfilmentRequestedAt?: string;
   resumeCount?: number;
 }
+
+/** What a customer sees of a NEEDS_ATTENTION order; the technical reason stays in `attention`. */
+export const NEEDS_ATTENTION_CUSTOMER_MESSAGE = 'Your payment was received; we are finishing your order and will contact you if needed';
 
 /** What the public API shows of an order: no task token, the client secret only while it is useful. */
 export function toOrderView(order: Order) {

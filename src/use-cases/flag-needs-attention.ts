@@ -2,7 +2,7 @@ import { logger } from '../commons/logger';
 import { publishOpsAlert } from '../adapters/ops-alerts';
 import { getOrder, transitionOrder, updateOrder } from '../adapters/orders-repository';
 import { InvalidOrderState } from '../domain/errors';
-import type { AttentionKind, Order } from '../domain/order';
+import { NEEDS_ATTENTION_CUSTOMER_MESSAGE, type AttentionKind, type Order } from '../domain/order';
 import { RUNBOOK } from '../domain/ops-alert';
 import { nowIso } from './clock';
 
@@ -14,6 +14,8 @@ export interface NeedsAttentionReport {
   reason: string;
   paymentIntentId?: string;
   executionId?: string;
+  /** The PaymentIntent's status, when the caller knows it (money received: 'succeeded'). */
+  paymentStatus?: string;
 }
 
 /**
@@ -24,9 +26,11 @@ export interface NeedsAttentionReport {
 export async function flagOrderNeedsAttention(report: NeedsAttentionReport): Promise<Order> {
   const at = nowIso();
   const flag = {
-    attention: { kind: report.kind, step: report.step, error: report.error, at },
+    attention: { kind: report.kind, step: report.step, error: report.error, reason: report.reason, at },
     attentionStatus: 'OPEN',
-    failureReason: report.reason,
+    // The public view shows failureReason: no error causes or stack traces there.
+    failureReason: NEEDS_ATTENTION_CUSTOMER_MESSAGE,
+    ...(report.paymentStatus ? { 'payment.status': report.paymentStatus } : {}),
   };
   let order: Order;
   try {

@@ -1,6 +1,6 @@
 import { logger, logOrder } from '../commons/logger';
 import { getOrder, updateOrder } from '../adapters/orders-repository';
-import type { StripeEvent, StripePaymentIntent } from '../adapters/payments';
+import { currentPaymentState, type StripeEvent, type StripePaymentIntent } from '../adapters/payments';
 import { completePaymentWait, failPaymentWait } from '../adapters/saga';
 import { PRE_PAYMENT_STATUSES } from '../domain/order-status';
 import {
@@ -93,22 +93,25 @@ async function carryOut(
     case 'RETRY_LATER':
       throw new RetryLater(decision.reason);
     case 'RECORD_DECLINE':
-      // Events arrive in any order: a decline or 3DS step reported after the success is stale.
+    case 'RECORD_ACTION_REQUIRED': {
+      // Events arrive in any order, so record the intent's current state rather than the event's
+      // (a 3DS step delivered after a newer decline must not roll the status back); a step
+      // reported after the success is stale and refused by the guard.
+      const current = await currentPaymentState(facts.paymentIntentId);
+      const lastError = current.lastError ?? (decision.action === 'RECORD_DECLINE' ? facts.lastError : undefined);
       await updateOrder(
         orderId,
         {
           set: {
-            'payment.status': facts.status,
-            'payment.lastError': { ...facts.lastError, at: nowIso() },
+            'payment.status': current.status,
+            ...(lastError ? { 'payment.lastError': { ...lastError, at: nowIso() } } : {}),
           },
         },
         PRE_PAYMENT_STATUSES,
         { paymentStatusNotIn: ['succeeded'] },
       );
-      return { action: decision.action, detail: facts.lastError?.declineCode ?? facts.lastError?.code };
-    case 'RECORD_ACTION_REQUIRED':
-      await updateOrder(orderId, { set: { 'payment.status': facts.status } }, PRE_PAYMENT_STATUSES, { paymentStatusNotIn: ['succeeded'] });
-      return { action: decision.action };
+      return { action: decision.action, detail: lastError?.declineCode ?? lastError?.code ?? current.status };
+    }
     case 'FLAG_NEEDS_ATTENTION':
       await flagOrderNeedsAttention({
         orderId,
@@ -117,6 +120,7 @@ async function carryOut(
         error: event.type,
         reason: decision.reason,
         paymentIntentId: facts.paymentIntentId,
+        paymentStatus: facts.status,
       });
       return { action: decision.action, detail: decision.reason };
     case 'IGNORE':

@@ -32,19 +32,26 @@ export async function requestPayment(orderId: string, taskToken: string) {
     'payment.clientSecret': intent.clientSecret,
     'payment.status': intent.status,
   };
+  // Recording the intent and compensateOrder's claim are atomic writes on the same item: if a
+  // cancel or compensation began first, this write is refused and the intent is cancelled here;
+  // otherwise the compensation's claim returns the intent id and it cancels it.
+  const notClosing = { absent: ['cancelRequestedAt', 'compensationStartedAt'] };
+  let recorded: boolean;
   if (order.status === 'AWAITING_PAYMENT') {
-    await updateOrder(orderId, { set: payment }, ['AWAITING_PAYMENT']);
+    recorded = (await updateOrder(orderId, { set: payment }, ['AWAITING_PAYMENT'], notClosing)) !== undefined;
   } else {
     try {
-      await transitionOrder(orderId, 'AWAITING_PAYMENT', nowIso(), { set: payment });
+      await transitionOrder(orderId, 'AWAITING_PAYMENT', nowIso(), { set: payment }, notClosing);
+      recorded = true;
     } catch (error) {
       if (!(error instanceof InvalidOrderState)) throw error;
-      // Cancelled or expired while the intent was being created: the compensation may not have
-      // seen this intent, so cancel it here.
-      logger.info('Order closed while creating its PaymentIntent; cancelling it');
-      await cancelPaymentIntent(intent.id);
-      return { paymentIntentId: intent.id };
+      recorded = false;
     }
+  }
+  if (!recorded) {
+    logger.info('Order cancelled or expiring while its PaymentIntent was created; cancelling it');
+    await cancelPaymentIntent(intent.id);
+    return { paymentIntentId: intent.id };
   }
   logger.info('Awaiting payment', { paymentIntentId: intent.id });
   return { paymentIntentId: intent.id };
@@ -61,7 +68,9 @@ export async function compensateOrder(
   error: { Error?: string; Cause?: string } | undefined,
   executionId?: string,
 ): Promise<{ outcome: CompensationOutcome; status: string }> {
-  const order = await requireOrder(orderId);
+  // The claim is atomic with requestPayment's recording of the intent (see there): what it returns
+  // holds the intent id if one was recorded, and once it is written no intent can be recorded.
+  const order = (await updateOrder(orderId, { set: { compensationStartedAt: nowIso() } })) ?? (await requireOrder(orderId));
   const cause = compensationCause(error?.Error);
   if (order.status === 'NEEDS_ATTENTION') return { outcome: 'NEEDS_ATTENTION', status: order.status };
   if (order.status === 'PAID' || order.status === 'COMPLETED') {
@@ -84,6 +93,7 @@ export async function compensateOrder(
       error: error?.Error ?? 'PaymentAmountMismatch',
       reason: plan.reason,
       executionId,
+      paymentStatus: 'succeeded',
     });
     return { outcome: plan.outcome, status: flagged.status };
   }

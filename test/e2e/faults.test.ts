@@ -68,7 +68,8 @@ test('fulfilment keeps failing after payment: NEEDS_ATTENTION, one alert, no ref
   // FulfillOrder: 1 attempt + 4 retries with backoff (up to ~15 s with full jitter), then the flag.
   const flagged = await e2e.waitForStatus(order.orderId, 'NEEDS_ATTENTION', { timeoutMs: 45_000 });
   expect(statuses(flagged)).toEqual(['PENDING', 'AWAITING_PAYMENT', 'PAID', 'NEEDS_ATTENTION']);
-  expect(flagged.failureReason).toEqual(expect.stringContaining('FulfillOrder'));
+  // The customer sees a plain message; the step is in the ops alert (checked below).
+  expect(flagged.failureReason).toMatch(/payment was received/i);
   expect(flagged.payment).toMatchObject({ paymentIntentId, status: 'succeeded', clientSecret: null });
   expect(await e2e.faults()).toEqual([{ functionName: 'fulfillOrder', mode: 'always', injected: 5 }]);
   flaggedView = flagged;
@@ -126,7 +127,7 @@ test('fulfilment keeps failing after payment: NEEDS_ATTENTION, one alert, no ref
 // included: functions/flag-needs-attention/handler.ts:19 builds the reason from failure.Cause,
 // src/use-cases/flag-needs-attention.ts:29 stores it as failureReason, src/domain/order.ts:93 returns
 // it. On AWS the Cause of a Lambda error carries its stackTrace (/var/task/... paths) the same way.
-test.failing('the customer-facing view of a NEEDS_ATTENTION order does not expose internal error details', () => {
+test('the customer-facing view of a NEEDS_ATTENTION order does not expose internal error details', () => {
   expect(flaggedView).toBeDefined();
   expect(flaggedView!.failureReason).toEqual(expect.any(String));
   expect(flaggedView!.failureReason).not.toMatch(/\.[jt]s:\d+|\n?\s+at \S+ \(|"trace"|stackTrace|errorType/);
@@ -136,7 +137,7 @@ test.failing('the customer-facing view of a NEEDS_ATTENTION order does not expos
 // episode it recovered from ("FulfillOrder failed after its retries: ..."): MarkPaid
 // (stepfunctions/checkout.asl.yml:121) removes taskToken and attentionStatus but not failureReason,
 // and nothing later clears it. A completed order otherwise has failureReason null.
-test.failing('a resumed order, once COMPLETED, no longer shows a failure reason', () => {
+test('a resumed order, once COMPLETED, no longer shows a failure reason', () => {
   expect(resumedView).toBeDefined();
   expect(resumedView!.status).toBe('COMPLETED');
   expect(resumedView!.failureReason).toBeNull();
@@ -164,7 +165,7 @@ test('a payment whose amount differs from the order total: NEEDS_ATTENTION, one 
   const flagged = await e2e.waitForStatus(order.orderId, 'NEEDS_ATTENTION');
   mismatchView = flagged;
   expect(statuses(flagged)).toEqual(['PENDING', 'AWAITING_PAYMENT', 'NEEDS_ATTENTION']);
-  expect(flagged.failureReason).toBe(`Payment of 100 usd does not match order total ${order.amounts.total} usd`);
+  expect(flagged.failureReason).toMatch(/payment was received/i);
   const alerts = await e2e.opsAlerts(order.orderId);
   expect(alerts).toHaveLength(1);
   expect(alerts[0]).toMatchObject({ type: 'ORDER_NEEDS_ATTENTION', orderId: order.orderId, step: 'CompensateOrder', error: 'PaymentAmountMismatch', paymentIntentId });
@@ -184,7 +185,7 @@ test('a payment whose amount differs from the order total: NEEDS_ATTENTION, one 
 // FAIL_PAYMENT_WAIT branch (src/use-cases/handle-stripe-event.ts:88-92) does not record facts.status,
 // and the compensation's NEEDS_ATTENTION branch (src/use-cases/saga-steps.ts:79-89) does not record
 // 'succeeded' as its PAYMENT_SUCCEEDED branch does (:76). Same for PAID_AFTER_COMPENSATION (webhook).
-test.failing('a paid order flagged for a mismatched amount shows payment.status succeeded', () => {
+test('a paid order flagged for a mismatched amount shows payment.status succeeded', () => {
   expect(mismatchView).toBeDefined();
   expect(mismatchView!.payment.status).toBe('succeeded');
 });

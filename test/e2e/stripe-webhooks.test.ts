@@ -12,7 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { startE2e, type E2e, type HttpReply, type OrderView } from './support/harness';
 import { pollUntil } from './support/poll';
 
-const CLI = path.resolve(__dirname, '../../node_modules/.bin/stripe');
+import { stripeCliPath } from '../../local/stripe-cli';
+
+const CLI = stripeCliPath() ?? '';
+if (!CLI && `${process.platform}-${process.arch}` === 'linux-x64') throw new Error('Stripe CLI binary missing: run npm ci');
 let e2e: E2e;
 let cliHome: string;
 
