@@ -31,6 +31,9 @@ class ReliabilityTableReporter {
           .map((line) => JSON.parse(line))
       : [];
     rmSync(this.file, { force: true });
+    // By scenario number (files run in whatever order jest picks), then in recording order.
+    const number = (row) => Number.parseInt(row.scenario, 10) || 99;
+    rows.sort((a, b) => number(a) - number(b));
     const seconds = ((Date.now() - (this.startedAt ?? Date.now())) / 1000).toFixed(1);
     const lines = [
       '',
