@@ -179,10 +179,21 @@ describe('scenario 6: faults', () => {
     const stockFlagged = await h.product(sku);
     if (stockFlagged.reserved !== 3 || stockFlagged.sold !== 0) problems.push(`while flagged: ${showStock(stockFlagged)}`);
 
+    // A resume before the cause is fixed fails again: flagged again (a second alert, a new incident)
+    // and resumable again.
+    const early = await Promise.all(orderIds.map((id) => h.admin(`/admin/orders/${id}/resume`)));
+    await Promise.all(early.filter((r) => r.status === 202).map((r) => h.waitForExecution(r.body.executionName, 60_000)));
+    const reflagged = await h.ordersById(orderIds);
+    for (const id of orderIds) {
+      const alerts = await h.opsAlertsFor(id);
+      if (reflagged.get(id).status !== 'NEEDS_ATTENTION' || alerts.length !== 2 || alerts.some((a) => a.step !== 'FulfillOrder')) {
+        problems.push(`${id} after a resume while still broken: ${reflagged.get(id).status}, ${alerts.length} alerts`);
+      }
+    }
+
     // Healed; each order resumed twice at once.
     await clearFault('fulfillOrder');
     const resumes = await Promise.all(orderIds.flatMap((id) => [0, 1].map(() => h.admin(`/admin/orders/${id}/resume`))));
-    const orders = await h.waitAllSettled(orderIds, 30_000);
     await pollUntil('orders completed after resume', async () => {
       const now = await h.ordersById(orderIds);
       return orderIds.every((id) => now.get(id).status === 'COMPLETED') || undefined;
@@ -197,13 +208,12 @@ describe('scenario 6: faults', () => {
       const alerts = await h.opsAlertsFor(id);
       const resumeExecutions = h.executions().filter((e) => e.name.startsWith(`${id}-resume-`));
       if (order.status !== 'COMPLETED') problems.push(`${id}: ${order.status} after resume`);
-      if (alerts.length !== 1) problems.push(`${id}: ${alerts.length} alerts after resume`);
-      if (resumeExecutions.length !== 1) problems.push(`${id}: ${resumeExecutions.length} resume executions (${resumeExecutions.map((e) => e.status)})`);
+      if (alerts.length !== 2) problems.push(`${id}: ${alerts.length} alerts after resume`);
+      if (resumeExecutions.length !== 2) problems.push(`${id}: ${resumeExecutions.length} resume executions (${resumeExecutions.map((e) => e.status)})`);
       if (handoffs[id] !== 1) problems.push(`${id}: ${handoffs[id] ?? 0} fulfilment hand-offs`);
       const history = order.history.map((entry: any) => entry.status).join('>');
-      if (history !== 'PENDING>AWAITING_PAYMENT>PAID>NEEDS_ATTENTION>PAID>COMPLETED') problems.push(`${id}: history ${history}`);
+      if (history !== 'PENDING>AWAITING_PAYMENT>PAID>NEEDS_ATTENTION>PAID>NEEDS_ATTENTION>PAID>COMPLETED') problems.push(`${id}: history ${history}`);
     }
-    void orders;
     const resumeAnswers = tally(resumes.map((r) => String(r.status)));
     if (resumeAnswers['202'] !== orderIds.length) problems.push(`resume answers ${showTally(resumeAnswers)}`);
     if (stock.sold !== 3 || stock.reserved !== 0 || stock.available !== 7) problems.push(`after resume: ${showStock(stock)}`);
@@ -212,10 +222,13 @@ describe('scenario 6: faults', () => {
 
     recordResult({
       scenario: '6 faults: permanent after payment, then resume',
-      attempts: `${orderIds.length} paid orders with fulfillOrder always failing; healed; each resumed twice at once (${resumes.length} resumes)`,
-      expected: 'NEEDS_ATTENTION + exactly 1 alert naming order and FulfillOrder, intent succeeded, no refund; then 1 resume accepted per order, COMPLETED, 1 hand-off, sold once',
+      attempts: `${orderIds.length} paid orders with fulfillOrder always failing; resumed once while still broken; healed; each resumed twice at once (${resumes.length} resumes)`,
+      expected:
+        'NEEDS_ATTENTION + exactly 1 alert naming order and FulfillOrder, intent succeeded, no refund; the early resume flags again (2nd alert); ' +
+        'then 1 resume accepted per order, COMPLETED, 1 hand-off, sold once',
       observed:
-        `${showTally(tally(orderIds.map((id) => flagged.get(id).status)))} while broken; resume answers ${showTally(resumeAnswers)}; ` +
+        `${showTally(tally(orderIds.map((id) => flagged.get(id).status)))} while broken; after the early resume ${showTally(tally(orderIds.map((id) => reflagged.get(id).status)))}; ` +
+        `healed, resume answers ${showTally(resumeAnswers)}; ` +
         `then ${showTally(tally(orderIds.map((id) => final.get(id).status)))}; ${showStock(stock)}; ${problems.length} violations${problems.length ? ` (e.g. ${problems[0]})` : ''}`,
       ok: problems.length === 0,
     });
