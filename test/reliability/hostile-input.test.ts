@@ -56,7 +56,7 @@ const TYPED_PATHS: Array<[string[], (v: unknown) => boolean]> = [
   [['shippingAddress', 'country'], (v) => typeof v === 'string'],
 ];
 
-function setPath(target: any, path: string[], value: unknown): any {
+function setPath(target: any, path: readonly string[], value: unknown): any {
   const copy = structuredClone(target);
   let node = copy;
   for (const key of path.slice(0, -1)) node = node[key];
@@ -64,7 +64,7 @@ function setPath(target: any, path: string[], value: unknown): any {
   return copy;
 }
 
-function deletePath(target: any, path: string[]): any {
+function deletePath(target: any, path: readonly string[]): any {
   const copy = structuredClone(target);
   let node = copy;
   for (const key of path.slice(0, -1)) node = node[key];
