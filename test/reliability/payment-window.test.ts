@@ -79,7 +79,10 @@ describe(`payment window of ${WINDOW_SECONDS} s`, () => {
 
     // Each customer pays at (start of the payment wait + window + offset), offsets -400..+400 ms.
     const customers = orderIds.map(async (orderId, i) => {
-      const order = await h.waitForStatus(orderId, ['AWAITING_PAYMENT'], 20_000, 50);
+      // Under load a customer may see the order only once it has already expired; it still pays
+      // (late), which is one more sample of the race.
+      const order = await h.waitForStatus(orderId, ['AWAITING_PAYMENT', 'EXPIRED', 'COMPLETED', 'REJECTED', 'CANCELED', 'NEEDS_ATTENTION'], 20_000, 100);
+      if (!order.payment.paymentIntentId) return { orderId, offset: 0, payment: { ok: false, error: `never payable (${order.status})` }, lateBy: Number.NaN };
       const started = h
         .history(orderId)
         .filter((event) => event.type === 'TaskStarted')
@@ -124,7 +127,7 @@ describe(`payment window of ${WINDOW_SECONDS} s`, () => {
     }
     const ledgerOk = stock.reserved === 0 && stock.sold === sold && ledgerTotal(stock) === stocked;
     if (!ledgerOk) problems.push(`ledger ${showStock(stock)} for ${sold} COMPLETED`);
-    const offsets = attempts.map((a) => a.lateBy);
+    const offsets = attempts.map((a) => a.lateBy).filter((ms) => !Number.isNaN(ms));
     // The tightest race: the wait timed out, the compensation found the payment succeeded and went forward.
     const rescued = orderIds.filter((id) => orders.get(id).status === 'COMPLETED' && h.statesEntered(id).includes('CompensateOrder')).length;
     recordResult({
