@@ -3,11 +3,14 @@
  * with the usage recorder wired in, bench products seeded, and helpers to run a scenario and
  * wait until everything it caused (webhooks, queue messages, the worker) has happened.
  */
+import path from 'node:path';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud';
 import { LOCAL_CREDENTIALS } from '../../local/service/local-infrastructure';
+import { HANDLED_EVENT_TYPES } from '../../src/domain/webhook-decision';
+import { PRICES } from '../prices';
 import { Customer } from './customer';
 import { sleep } from './stats';
 import { summarise, UsageRecorder, type UsageSummary } from './usage';
@@ -60,6 +63,11 @@ export async function startBenchCloud(options: { paymentWindowSeconds: number })
     recorder.instrument(cloud.infra.clients.dynamodb, 'local');
     recorder.instrument(cloud.infra.clients.sqs, 'local');
     recorder.instrument(cloud.infra.clients.sns, 'local');
+    // Every handler module loaded now (under tsx, a first load compiles TypeScript for hundreds of
+    // ms): a Lambda cold start is not part of an order's measured duration.
+    for (const config of Object.values(cloud.infra.service.functions)) {
+      require(path.join(__dirname, '..', '..', config.handler.slice(0, config.handler.lastIndexOf('.'))));
+    }
     const env = cloud.lambda.environment;
     recorder.inventoryTable = env.INVENTORY_TABLE;
     recorder.productQueueUrls = new Set([env.INVENTORY_UPDATES_QUEUE_URL, env.FULFILMENT_REQUESTS_QUEUE_URL]);
@@ -121,6 +129,7 @@ export async function startBenchCloud(options: { paymentWindowSeconds: number })
       async scenario(work) {
         const mark = recorder.mark();
         const stripeMark = stripeRequests.length;
+        const deliveriesMark = cloud.stripe.emulator?.deliveries().length ?? 0;
         const orderIds = await work();
         await settle(orderIds);
         const statuses: Record<string, number> = {};
@@ -131,7 +140,23 @@ export async function startBenchCloud(options: { paymentWindowSeconds: number })
         const summary = summarise(cloud, recorder, recorder.since(mark), orderIds, orderIds.length);
         const stripe: Record<string, number> = {};
         for (const request of stripeRequests.slice(stripeMark)) stripe[request] = (stripe[request] ?? 0) + 1;
-        return { ...summary, orderIds, statuses, stripeApiCallsPerOrder: Object.fromEntries(Object.entries(stripe).map(([k, v]) => [k, v / orderIds.length])) };
+        const deliveries: Record<string, number> = {};
+        for (const d of cloud.stripe.emulator?.deliveries().slice(deliveriesMark) ?? []) deliveries[d.type] = (deliveries[d.type] ?? 0) + 1 / orderIds.length;
+        // The emulator sends every event type; the deployed endpoint subscribes to the handled ones
+        // (README, Deploy). What the others cost here (a webhook invocation and an HTTP API request
+        // each) would not be paid on AWS.
+        const unsubscribed = Object.entries(deliveries)
+          .filter(([type]) => !(HANDLED_EVENT_TYPES as readonly string[]).includes(type))
+          .reduce((sum, [, n]) => sum + n, 0);
+        const asDeployed = summary.costPerOrderUsd.total - unsubscribed * (PRICES.lambdaPerRequest + PRICES.httpApiPerRequest);
+        return {
+          ...summary,
+          orderIds,
+          statuses,
+          webhookDeliveriesByType: deliveries,
+          costPerMillionOrdersAsDeployedUsd: Number((asDeployed * 1_000_000).toFixed(2)),
+          stripeApiCallsPerOrder: Object.fromEntries(Object.entries(stripe).map(([k, v]) => [k, v / orderIds.length])),
+        };
       },
       async close() {
         dynamodb.destroy();

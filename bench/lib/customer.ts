@@ -12,10 +12,14 @@ export const FINAL = ['COMPLETED', 'REJECTED', 'CANCELED', 'EXPIRED', 'NEEDS_ATT
 export interface Purchase {
   orderId: string;
   status: string;
-  /** POST /checkout sent -> AWAITING_PAYMENT seen. */
+  /** POST /checkout sent -> AWAITING_PAYMENT seen by the polling customer. */
   toAwaitingMs?: number;
-  /** confirm sent -> COMPLETED (or other final status) seen. */
+  /** confirm sent -> COMPLETED (or other final status) seen by the polling customer. */
   toCompletedMs?: number;
+  /** POST /checkout sent -> AWAITING_PAYMENT recorded in the order's history (no poll granularity). */
+  toAwaitingRecordedMs?: number;
+  /** confirm sent -> COMPLETED recorded in the order's history. */
+  toCompletedRecordedMs?: number;
   postMs: number;
   polls: number;
   completedAt: number;
@@ -94,6 +98,23 @@ export class Customer {
     await this.stripe.paymentIntents.confirm(paymentIntentId, { payment_method: 'pm_card_visa' });
     const final = await this.waitFor(orderId, FINAL, finalTimeoutMs);
     polls += final.polls;
-    return { orderId, status: final.order.status, toAwaitingMs, toCompletedMs: final.at - confirmedAt, postMs, polls, completedAt: final.at };
+    // The history's times are written by the handlers and the state machine on this machine's clock.
+    const recorded = (status: string) => {
+      const entry = (final.order.history as Array<{ status: string; at: string }>).find((h) => h.status === status);
+      return entry ? Date.parse(entry.at) : undefined;
+    };
+    const awaitingAt = recorded('AWAITING_PAYMENT');
+    const completedAt = recorded('COMPLETED');
+    return {
+      orderId,
+      status: final.order.status,
+      toAwaitingMs,
+      toCompletedMs: final.at - confirmedAt,
+      toAwaitingRecordedMs: awaitingAt === undefined ? undefined : awaitingAt - started,
+      toCompletedRecordedMs: completedAt === undefined ? undefined : completedAt - confirmedAt,
+      postMs,
+      polls,
+      completedAt: completedAt ?? final.at,
+    };
   }
 }

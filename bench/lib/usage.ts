@@ -19,6 +19,8 @@ export type Origin = 'handler' | 'local';
 
 export interface AwsCall {
   at: number;
+  /** Round trip, ms. */
+  ms: number;
   origin: Origin;
   requestId?: string;
   service: string;
@@ -73,6 +75,7 @@ export class UsageRecorder {
         }
         const call: AwsCall = {
           at: Date.now(),
+          ms: 0,
           origin,
           requestId,
           service,
@@ -107,6 +110,7 @@ export class UsageRecorder {
           }
           throw error;
         } finally {
+          call.ms = Date.now() - call.at;
           recorder.calls.push(call);
         }
       },
