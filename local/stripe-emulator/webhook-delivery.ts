@@ -50,6 +50,9 @@ export interface WebhookDispatcherOptions {
   onDelivered: (event: StripeEvent) => void;
 }
 
+/** First attempts start in event order; like Stripe's, they may complete in any order. */
+const MAX_CONCURRENT_DELIVERIES = 8;
+
 export class WebhookDispatcher {
   private readonly queue: DeliveryJob[] = [];
   private held: DeliveryJob[] = [];
@@ -58,7 +61,8 @@ export class WebhookDispatcher {
   private readonly inFlight = new Map<http.ClientRequest, Promise<void>>();
   private readonly attempts: DeliveryAttempt[] = [];
   private readonly delivered = new Set<string>();
-  private sending = false;
+  /** Deliveries being sent now: Stripe sends concurrently, and a serial queue throttled the whole local cloud. */
+  private active = 0;
   private closed = false;
   private generation = 0;
 
@@ -128,14 +132,15 @@ export class WebhookDispatcher {
   }
 
   private pump(): void {
-    if (this.sending || this.closed) return;
-    const job = this.queue.shift();
-    if (!job) return;
-    this.sending = true;
-    void this.send(job).then(() => {
-      this.sending = false;
-      this.pump();
-    });
+    while (!this.closed && this.active < MAX_CONCURRENT_DELIVERIES) {
+      const job = this.queue.shift();
+      if (!job) return;
+      this.active++;
+      void this.send(job).then(() => {
+        this.active--;
+        this.pump();
+      });
+    }
   }
 
   /** One attempt. Never rejects: the outcome goes to the attempts log and, on failure, to a retry. */
