@@ -150,8 +150,10 @@ describe('LocalStepFunctions: task tokens', () => {
       const { executionArn } = engine.startExecution({ stateMachineArn: courierMachine, input: {} });
       const token: string = (await lambda.nthCall('book-courier', 1)).payload.taskToken;
 
-      for (let beat = 0; beat < 3; beat++) {
-        await pause(400);
+      // Beats every 500 ms against HeartbeatSeconds 2: 1.5 s of slack for a loaded machine, and
+      // five of them (2.5 s) outlast the 2 s a missing heartbeat would allow.
+      for (let beat = 0; beat < 5; beat++) {
+        await pause(500);
         engine.sendTaskHeartbeat(token);
       }
       expect(engine.describeExecution(executionArn).status).toBe('RUNNING');
@@ -160,17 +162,17 @@ describe('LocalStepFunctions: task tokens', () => {
       const final = await engine.waitForExecution(executionArn);
       expect(final.status).toBe('SUCCEEDED');
       expect(JSON.parse(final.output as string).shipment).toEqual({ trackingId: 't-1' });
-      expect(final.stopDate!.getTime() - final.startDate.getTime()).toBeGreaterThanOrEqual(1150);
+      expect(final.stopDate!.getTime() - final.startDate.getTime()).toBeGreaterThanOrEqual(2450);
     }));
 
     it.concurrent('fails the task with States.HeartbeatTimeout when a heartbeat is missed', scenario(async ({ lambda, engine, courierMachine }) => {
       const { executionArn } = engine.startExecution({ stateMachineArn: courierMachine, input: {} });
       const token: string = (await lambda.nthCall('book-courier', 1)).payload.taskToken;
 
-      const final = await engine.waitForExecution(executionArn, { timeoutMs: 3000 });
+      const final = await engine.waitForExecution(executionArn, { timeoutMs: 6000 });
 
       expect(JSON.parse(final.output as string)).toMatchObject({ status: 'COURIER_LOST', error: { Error: 'States.HeartbeatTimeout' } });
-      expect(final.stopDate!.getTime() - final.startDate.getTime()).toBeLessThan(2000);
+      expect(final.stopDate!.getTime() - final.startDate.getTime()).toBeLessThan(4000);
       expect(detailsOf(engine.getExecutionHistory(executionArn).events.find((event) => event.type === 'TaskTimedOut'))).toMatchObject({ error: 'States.HeartbeatTimeout' });
       expect(() => engine.sendTaskHeartbeat(token)).toThrow(expect.objectContaining({ name: 'TaskTimedOut' }));
     }));
