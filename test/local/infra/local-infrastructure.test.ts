@@ -53,11 +53,10 @@ function asHandlerCode<T>(makeClient: () => T): T {
 }
 
 describe('startup', () => {
-  test('DynamoDB Local and fauxqs answer on 127.0.0.1 and started in reasonable time', () => {
+  // Startup times are measured by bench/, not asserted here.
+  test('DynamoDB Local and fauxqs answer on 127.0.0.1', () => {
     expect(infra.endpoints.dynamodb).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(infra.endpoints.sqs).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    expect(infra.timings.dynamodbMs).toBeLessThan(15_000);
-    expect(infra.timings.fauxqsMs).toBeLessThan(5_000);
   });
 
   test('resolves the provider environment to local physical ids and sets the AWS SDK variables', () => {
