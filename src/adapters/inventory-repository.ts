@@ -65,6 +65,30 @@ function cancellationReasons(error: unknown): CancellationReason[] | undefined {
   return error instanceof TransactionCanceledException ? error.CancellationReasons : undefined;
 }
 
+const CONFLICT_ATTEMPTS = 5;
+
+/**
+ * Runs a transaction, retrying it while DynamoDB cancels it only for TransactionConflict (another
+ * transaction on the same item, e.g. a hot SKU): otherwise such a race would fail a reservation,
+ * or, after the saga's retries, reject an order whose stock was there.
+ */
+async function transactWithConflictRetry(command: TransactWriteCommand): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await documentClient.send(command);
+      return;
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      const onlyConflicts =
+        reasons?.some((r) => r.Code === 'TransactionConflict') &&
+        reasons.every((r) => r.Code === 'TransactionConflict' || r.Code === 'None' || r.Code === undefined);
+      if (!onlyConflicts || attempt >= CONFLICT_ATTEMPTS) throw error;
+      // Full jitter, 10 ms doubling: the competing transaction usually finishes within a few ms.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** attempt));
+    }
+  }
+}
+
 /**
  * Reserves every line in one transaction (all or nothing, `available >= quantity` per SKU) and
  * marks the order as holding stock. A retry after success finds the order marked and does nothing.
@@ -91,7 +115,7 @@ export async function reserveStock(orderId: string, lines: StockLine[], at: stri
     },
   };
   try {
-    await documentClient.send(new TransactWriteCommand({ TransactItems: [...stockUpdates, markOrder] }));
+    await transactWithConflictRetry(new TransactWriteCommand({ TransactItems: [...stockUpdates, markOrder] }));
     return true;
   } catch (error) {
     const reasons = cancellationReasons(error);
@@ -131,7 +155,7 @@ export async function releaseStock(orderId: string, lines: StockLine[], at: stri
     },
   };
   try {
-    await documentClient.send(new TransactWriteCommand({ TransactItems: [...stockUpdates, markOrder] }));
+    await transactWithConflictRetry(new TransactWriteCommand({ TransactItems: [...stockUpdates, markOrder] }));
     return true;
   } catch (error) {
     const reasons = cancellationReasons(error);
@@ -179,7 +203,7 @@ export async function applySkuChange(change: SkuChange, now: Date): Promise<Appl
     },
   };
   try {
-    await documentClient.send(new TransactWriteCommand({ TransactItems: [...ledgerPuts, stockUpdate] }));
+    await transactWithConflictRetry(new TransactWriteCommand({ TransactItems: [...ledgerPuts, stockUpdate] }));
     return { applied: true };
   } catch (error) {
     const reasons = cancellationReasons(error);
