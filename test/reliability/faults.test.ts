@@ -14,7 +14,7 @@
  */
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { Harness, showStock } from './support/harness';
-import { mapLimit, pollUntil, showTally, tally } from './support/poll';
+import { mapLimit, pollUntil, showTally, tally } from '../support/poll';
 import { recordResult } from './support/results';
 
 const HAPPY_PATH = ['RouteStart', 'ReserveInventory', 'AwaitPayment', 'MarkPaid', 'FulfillOrder', 'CommitInventory', 'MarkCompleted'];

@@ -9,7 +9,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { Harness } from './support/harness';
-import { mapLimit, showTally, tally } from './support/poll';
+import { mapLimit, showTally, tally } from '../support/poll';
 import { recordResult } from './support/results';
 
 const SKU = 'REL-FORGED';

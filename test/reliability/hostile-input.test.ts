@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { checkoutBody, Harness } from './support/harness';
-import { mapLimit, showTally, tally } from './support/poll';
+import { mapLimit, showTally, tally } from '../support/poll';
 import { recordResult } from './support/results';
 
 const KNOWN = ['TSHIRT-BLUE-M', 'TSHIRT-BLUE-L', 'HOODIE-GREY-M', 'MUG-LOGO', 'STICKER-PACK'];

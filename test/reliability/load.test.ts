@@ -8,7 +8,7 @@
  * COMPLETED order), no webhook still pending and no execution still running.
  */
 import { Harness, ledgerTotal, showStock, type Stock } from './support/harness';
-import { showTally, tally } from './support/poll';
+import { showTally, tally } from '../support/poll';
 import { recordResult } from './support/results';
 
 const CUSTOMERS = 200;

@@ -5,7 +5,7 @@
  * carts over two SKUs of different stock: every cart gets all of its lines or none.
  */
 import { Harness, ledgerTotal, showStock, type CartLine } from './support/harness';
-import { mapLimit, showTally, tally } from './support/poll';
+import { mapLimit, showTally, tally } from '../support/poll';
 import { recordResult } from './support/results';
 
 const S = 20;

@@ -9,7 +9,7 @@
  *    NEEDS_ATTENTION with an ops alert; never paid and silently expired, never stock counted twice.
  */
 import { Harness, ledgerTotal, showStock } from './support/harness';
-import { delay, mapLimit, showTally, tally } from './support/poll';
+import { delay, mapLimit, showTally, tally } from '../support/poll';
 import { recordResult } from './support/results';
 
 const WINDOW_SECONDS = 3;

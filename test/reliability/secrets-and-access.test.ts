@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Harness, showStock } from './support/harness';
-import { mapLimit, pollUntil, showTally, tally } from './support/poll';
+import { mapLimit, pollUntil, showTally, tally } from '../support/poll';
 import { recordResult } from './support/results';
 
 const SKU = 'REL-SECRETS';

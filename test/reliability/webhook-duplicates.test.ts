@@ -8,7 +8,7 @@
  * fulfilment hand-off, no alert; and late duplicates answer 2xx.
  */
 import { Harness, showStock } from './support/harness';
-import { delay, mapLimit, pollUntil, showTally, tally } from './support/poll';
+import { delay, mapLimit, pollUntil, showTally, tally } from '../support/poll';
 import { recordResult } from './support/results';
 
 const HAPPY_PATH = ['RouteStart', 'ReserveInventory', 'AwaitPayment', 'MarkPaid', 'FulfillOrder', 'CommitInventory', 'MarkCompleted'];

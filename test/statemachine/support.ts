@@ -5,25 +5,9 @@
 import Stripe from 'stripe';
 import type { LocalCloud } from '../../local/cloud';
 import type { HistoryEvent } from '../../local/stepfunctions';
+import { pollUntil } from '../support/poll';
 
-export async function pollUntil<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  { timeoutMs = 30_000, intervalMs = 100 } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value as T;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+export { pollUntil };
 
 export class SagaDriver {
   readonly stripe: Stripe;

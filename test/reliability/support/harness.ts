@@ -9,7 +9,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, t
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import Stripe from 'stripe';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../../local/cloud';
-import { delay, pollUntil } from './poll';
+import { delay, pollUntil } from '../../support/poll';
 
 export type OrderStatus = 'PENDING' | 'AWAITING_PAYMENT' | 'PAID' | 'COMPLETED' | 'REJECTED' | 'CANCELED' | 'EXPIRED' | 'NEEDS_ATTENTION';
 /** Statuses no automatic step moves an order out of (NEEDS_ATTENTION waits for a person). */
