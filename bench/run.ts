@@ -218,7 +218,7 @@ function report(parts: Record<string, any>): string {
     lines.push(
       '   latencies: from the request sent to the status time in the order\'s history (written on this machine\'s clock); "seen by customer" adds the poll interval;',
       '   main CPU: CPU time of the process that runs handlers, engine, HTTP API, Stripe emulator and customers, over wall time (1.0 = one core);',
-      '   webhook deliverer busy: sum of acknowledgement times over wall time (the emulator sends first attempts one at a time: 1.0 = saturated).',
+      '   webhook deliverer busy: sum of acknowledgement times over wall time (the emulator sends up to 8 at once: 8.0 = saturated).',
     );
     for (const l of saga.throughput) if (l.errors?.length) lines.push(`   N=${l.customers} errors: ${l.errors.join(' | ')}`);
 

@@ -39,7 +39,7 @@ interface LoadResult {
   pollsPerOrder: number;
   /** CPU time of this process (handlers, engine, HTTP API, emulator, customers) over wall time: 1 = one core busy. */
   mainProcessCpu: number;
-  /** Sum of webhook acknowledgement times over wall time: the emulator delivers first attempts one at a time, so 1 = saturated. */
+  /** Sum of webhook acknowledgement times over wall time: the emulator sends up to 8 at once, so 8 = saturated. */
   webhookDelivererBusy: number;
   dynamoDbCallsPerOrder: number;
   dynamoDbCallsPerOrderWithPolls: number;
