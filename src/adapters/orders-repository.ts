@@ -50,18 +50,7 @@ export async function transitionOrder(
   });
   const ConditionExpression = [expr.in('status', allowedPredecessors(to)), ...guardConditions(expr, guard)].join(' AND ');
   try {
-    const { Attributes } = await documentClient.send(
-      new UpdateCommand({
-        TableName: config.ordersTable,
-        Key: { orderId },
-        UpdateExpression,
-        ConditionExpression,
-        ...expr.attributes(),
-        ReturnValues: 'ALL_NEW',
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }),
-    );
-    return Attributes as Order;
+    return await conditionalUpdate(orderId, expr, UpdateExpression, ConditionExpression);
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) {
       const current = error.Item ? (unmarshall(error.Item) as Order).status : 'missing';
@@ -83,6 +72,27 @@ export interface UpdateGuard {
   absent?: readonly string[];
   /** Refuse unless all of these (dotted) attributes exist. */
   present?: readonly string[];
+}
+
+/** One conditional UpdateItem on an order, returning it as written (the old item on a refused condition). */
+async function conditionalUpdate(
+  orderId: string,
+  expr: ExpressionBuilder,
+  UpdateExpression: string,
+  ConditionExpression: string,
+): Promise<Order> {
+  const { Attributes } = await documentClient.send(
+    new UpdateCommand({
+      TableName: config.ordersTable,
+      Key: { orderId },
+      UpdateExpression,
+      ConditionExpression,
+      ...expr.attributes(),
+      ReturnValues: 'ALL_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    }),
+  );
+  return Attributes as Order;
 }
 
 function guardConditions(expr: ExpressionBuilder, guard: UpdateGuard): string[] {
@@ -112,17 +122,7 @@ export async function updateOrder(
   if (onlyIn) conditions.push(expr.in('status', onlyIn));
   conditions.push(...guardConditions(expr, guard));
   try {
-    const { Attributes } = await documentClient.send(
-      new UpdateCommand({
-        TableName: config.ordersTable,
-        Key: { orderId },
-        UpdateExpression,
-        ConditionExpression: conditions.join(' AND '),
-        ...expr.attributes(),
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return Attributes as Order;
+    return await conditionalUpdate(orderId, expr, UpdateExpression, conditions.join(' AND '));
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return undefined;
     throw error;
