@@ -8,11 +8,11 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { startE2e, type E2e, type HttpReply, type OrderView } from './support/harness';
 import { pollUntil } from './support/poll';
 
 import { stripeCliPath } from '../../local/stripe-cli';
+import { paymentIntentEventEnvelope } from '../support/stripe-events';
 
 const CLI = stripeCliPath() ?? '';
 if (!CLI && `${process.platform}-${process.arch}` === 'linux-x64') throw new Error('Stripe CLI binary missing: run npm ci');
@@ -38,17 +38,7 @@ function postWebhook(body: string, signature?: string): Promise<HttpReply> {
 
 /** An event as Stripe would send it for the order's PaymentIntent. */
 function paymentIntentEvent(type: string, intent: Record<string, unknown>): string {
-  return JSON.stringify({
-    id: `evt_${randomBytes(12).toString('hex')}`,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type,
-    data: { object: { object: 'payment_intent', ...intent } },
-  });
+  return JSON.stringify(paymentIntentEventEnvelope(type, intent));
 }
 
 test('unsigned, tampered, wrongly signed or stale webhooks are refused with 400 and change nothing', async () => {

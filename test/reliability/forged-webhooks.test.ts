@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { Harness } from './support/harness';
 import { mapLimit, showTally, tally } from '../support/poll';
 import { recordResult } from './support/results';
+import { paymentIntentEventEnvelope } from '../support/stripe-events';
 
 const SKU = 'REL-FORGED';
 /** Fixed for repeatable CI runs; RELIABILITY_SEED=<n> explores other forgeries. */
@@ -51,28 +52,19 @@ const FORGERIES: Forgery[] = [
 
 function forgedEvent(target: Target, type: string, id: string) {
   const succeeded = type === 'payment_intent.succeeded';
-  return {
-    id,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
+  return paymentIntentEventEnvelope(
     type,
-    data: {
-      object: {
-        id: target.paymentIntentId,
-        object: 'payment_intent',
-        amount: target.total,
-        amount_received: succeeded ? target.total : 0,
-        currency: 'usd',
-        status: succeeded ? 'succeeded' : type === 'payment_intent.canceled' ? 'canceled' : 'requires_payment_method',
-        metadata: { orderId: target.orderId },
-        last_payment_error: null,
-      },
+    {
+      id: target.paymentIntentId,
+      amount: target.total,
+      amount_received: succeeded ? target.total : 0,
+      currency: 'usd',
+      status: succeeded ? 'succeeded' : type === 'payment_intent.canceled' ? 'canceled' : 'requires_payment_method',
+      metadata: { orderId: target.orderId },
+      last_payment_error: null,
     },
-  };
+    id,
+  );
 }
 
 function hmac(secret: string, text: string): string {

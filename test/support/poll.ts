@@ -19,27 +19,38 @@ function show(value: unknown): string {
   }
 }
 
+export interface PollOptions<T> {
+  timeoutMs?: number;
+  intervalMs?: number;
+  /** When a value counts as done; default: anything but undefined, null or false. */
+  accept?: (value: T) => boolean;
+}
+
 /**
- * Calls `probe` until it returns something other than undefined/false and returns it. Errors count
- * as "not yet". On the deadline, fails with what it saw last.
+ * Calls `probe` until it returns an accepted value and returns it. Errors count as "not yet".
+ * On the deadline, fails with what it saw last.
  */
 export async function pollUntil<T>(
   what: string,
   probe: () => Promise<T | undefined | false> | T | undefined | false,
-  { timeoutMs = 30_000, intervalMs = 100 }: { timeoutMs?: number; intervalMs?: number } = {},
+  { timeoutMs = 30_000, intervalMs = 100, accept }: PollOptions<T> = {},
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  const done = accept ?? ((value: unknown) => value !== undefined && value !== null && value !== false);
   let last: unknown;
-  for (let round = 0; ; round++) {
+  for (let attempts = 1; ; attempts++) {
     try {
       const value = await probe();
-      if (value !== undefined && value !== false) return value as T;
+      if (done(value as T)) return value as T;
       last = value;
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new PollTimeout(`Timed out after ${timeoutMs} ms waiting for ${what}; last: ${show(last)}`);
-    await delay(intervalMs);
+    if (Date.now() >= deadline) {
+      throw new PollTimeout(`Timed out after ${Date.now() - started} ms (${attempts} attempts) waiting for ${what}; last: ${show(last)}`);
+    }
+    await delay(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
   }
 }
 

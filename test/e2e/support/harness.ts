@@ -6,6 +6,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ListQueuesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../../local/cloud';
+import type { OpsAlert } from '../../../src/domain/ops-alert';
 import { pollUntil, PollTimeout } from './poll';
 
 export type OrderStatus =
@@ -60,16 +61,6 @@ export interface CartLine {
   quantity: number;
 }
 
-export interface OpsAlertMessage {
-  type: string;
-  orderId: string;
-  step: string;
-  error: string;
-  reason: string;
-  paymentIntentId?: string;
-  executionId?: string;
-  runbook: string;
-}
 
 export interface Delivery {
   deliveryId: string;
@@ -278,7 +269,7 @@ export class E2e {
   }
 
   /** ORDER_NEEDS_ATTENTION alerts (parsed) that reached the ops-alerts topic, optionally for one order. */
-  async opsAlerts(orderId?: string): Promise<OpsAlertMessage[]> {
+  async opsAlerts(orderId?: string): Promise<OpsAlert[]> {
     const reply = await this.http<{ alerts: Array<{ message: string }> }>('GET', '/_local/ops-alerts');
     if (reply.status !== 200) throw new Error(`GET /_local/ops-alerts answered ${reply.status}: ${reply.text}`);
     const parsed = reply.body.alerts.map((alert) => {

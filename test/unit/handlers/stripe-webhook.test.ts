@@ -24,6 +24,7 @@ import { completePaymentWait, failPaymentWait } from '../../../src/adapters/saga
 import type { Order } from '../../../src/domain/order';
 import { handleStripeEvent } from '../../../src/use-cases/handle-stripe-event';
 import { anOrder, ORDER_ID } from '../fixtures/orders';
+import { paymentIntentEventEnvelope } from '../../support/stripe-events';
 
 const SECRET = 'whsec_unit_test_secret';
 
@@ -37,29 +38,21 @@ let eventCounter = 0;
 
 function stripeEvent(type = 'payment_intent.succeeded', intent: Record<string, unknown> = {}) {
   eventCounter += 1;
-  return {
-    id: `evt_unit_${eventCounter}`,
-    object: 'event',
-    api_version: '2026-10-28.endive',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
+  const succeeded = type === 'payment_intent.succeeded';
+  return paymentIntentEventEnvelope(
     type,
-    data: {
-      object: {
-        id: 'pi_current',
-        object: 'payment_intent',
-        amount: 3000,
-        amount_received: type === 'payment_intent.succeeded' ? 3000 : 0,
-        currency: 'usd',
-        status: type === 'payment_intent.succeeded' ? 'succeeded' : 'requires_payment_method',
-        metadata: { orderId: ORDER_ID },
-        last_payment_error: null,
-        ...intent,
-      },
+    {
+      id: 'pi_current',
+      amount: 3000,
+      amount_received: succeeded ? 3000 : 0,
+      currency: 'usd',
+      status: succeeded ? 'succeeded' : 'requires_payment_method',
+      metadata: { orderId: ORDER_ID },
+      last_payment_error: null,
+      ...intent,
     },
-  };
+    `evt_unit_${eventCounter}`,
+  );
 }
 
 function signed(payload: string, options: { timestamp?: number; secret?: string } = {}) {
