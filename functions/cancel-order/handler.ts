@@ -1,5 +1,5 @@
 import { errorResult, httpHandler, json, pathParameter } from '../../src/commons/http';
-import { ORDER_ID_PATTERN } from '../../src/use-cases/accept-checkout';
+import { ORDER_ID_PATTERN } from '../../src/domain/order';
 import { requestCancel } from '../../src/use-cases/order-commands';
 
 export const handler = httpHandler(async (event) => {

@@ -1,7 +1,6 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
-import { documentClient } from '../../src/adapters/clients/dynamodb';
+import { idempotencyStore } from '../../src/adapters/idempotency-store';
 import { header, httpHandler, HttpError, json, parseJsonBody } from '../../src/commons/http';
 import { acceptCheckout, type CheckoutAccepted, type CheckoutRequest } from '../../src/use-cases/accept-checkout';
 import { CheckoutRequestSchema, IdempotencyKeySchema } from './schema';
@@ -16,10 +15,7 @@ const acceptOnce = makeIdempotent(
   async (input: { idempotencyKey: string; request: CheckoutRequest }): Promise<CheckoutAccepted> =>
     acceptCheckout(input.request),
   {
-    persistenceStore: new DynamoDBPersistenceLayer({
-      tableName: process.env.IDEMPOTENCY_TABLE ?? '',
-      awsSdkV3Client: documentClient,
-    }),
+    persistenceStore: idempotencyStore(),
     config: idempotency,
   },
 );

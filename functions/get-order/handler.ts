@@ -1,8 +1,7 @@
 import { errorResult, httpHandler, json, pathParameter } from '../../src/commons/http';
 import { logOrder } from '../../src/commons/logger';
 import { getOrder } from '../../src/adapters/orders-repository';
-import { toOrderView } from '../../src/domain/order';
-import { ORDER_ID_PATTERN } from '../../src/use-cases/accept-checkout';
+import { ORDER_ID_PATTERN, toOrderView } from '../../src/domain/order';
 
 export const handler = httpHandler(async (event) => {
   const orderId = pathParameter(event, 'orderId');

@@ -1,6 +1,5 @@
 import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { documentClient } from '../../src/adapters/clients/dynamodb';
+import { idempotencyStore } from '../../src/adapters/idempotency-store';
 import { isStripeEvent, verifyWebhook, type StripeEvent } from '../../src/adapters/payments';
 import { requireSecret } from '../../src/adapters/secrets';
 import { errorResult, header, httpHandler, json, rawBody } from '../../src/commons/http';
@@ -15,10 +14,7 @@ const eventConfig = new IdempotencyConfig({ eventKeyJmesPath: 'id', expiresAfter
 // Durable dedupe on event.id: a repeated delivery returns the first outcome and does nothing twice.
 // A failed attempt leaves no record, so Stripe's retry is processed again.
 const handleOnce = makeIdempotent(async (event: StripeEvent) => handleStripeEvent(event), {
-  persistenceStore: new DynamoDBPersistenceLayer({
-    tableName: process.env.IDEMPOTENCY_TABLE ?? '',
-    awsSdkV3Client: documentClient,
-  }),
+  persistenceStore: idempotencyStore(),
   config: eventConfig,
 });
 

@@ -11,12 +11,6 @@ export interface UpdateSpec {
   add?: Record<string, number>;
 }
 
-export interface BuiltExpression {
-  UpdateExpression: string;
-  ExpressionAttributeNames: Record<string, string>;
-  ExpressionAttributeValues: Record<string, unknown>;
-}
-
 export class ExpressionBuilder {
   readonly names: Record<string, string> = {};
   readonly values: Record<string, unknown> = {};

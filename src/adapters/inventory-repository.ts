@@ -1,5 +1,5 @@
 import { TransactionCanceledException, type CancellationReason } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, ScanCommand, TransactWriteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { config } from '../commons/config';
 import { OutOfStock } from '../domain/errors';
@@ -213,9 +213,4 @@ export async function applySkuChange(change: SkuChange, now: Date): Promise<Appl
     if (reasons[ledgerPuts.length]?.Code === 'ConditionalCheckFailed') return { applied: false, rejected: true };
     throw error;
   }
-}
-
-/** Creates or replaces a catalogue entry (seeding and tests; the shop's catalogue admin is out of scope). */
-export async function putProduct(product: Product): Promise<void> {
-  await documentClient.send(new PutCommand({ TableName: config.inventoryTable, Item: product }));
 }

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { config } from '../commons/config';
 import type { PaymentCancellation } from '../domain/compensation';
-import type { Order } from '../domain/order';
+import type { Order, PaymentError } from '../domain/order';
 import { requireSecret } from './secrets';
 
 /** Pinned so a Stripe account upgrade never changes what this code receives. */
@@ -87,15 +87,16 @@ export async function cancelPaymentIntent(paymentIntentId: string | undefined): 
 }
 
 /** The PaymentIntent as Stripe has it now: webhook events arrive in any order, the intent's state does not. */
-export async function currentPaymentState(
-  paymentIntentId: string,
-): Promise<{ status: string; lastError?: { code?: string; declineCode?: string; message?: string } }> {
+export async function currentPaymentState(paymentIntentId: string): Promise<{ status: string; lastError?: PaymentErrorFacts }> {
   const intent = await (await stripe()).paymentIntents.retrieve(paymentIntentId);
-  const error = intent.last_payment_error;
-  return {
-    status: intent.status,
-    lastError: error ? { code: error.code, declineCode: error.decline_code, message: error.message } : undefined,
-  };
+  return { status: intent.status, lastError: paymentErrorOf(intent.last_payment_error) };
+}
+
+export type PaymentErrorFacts = Omit<PaymentError, 'at'>;
+
+/** Stripe's last_payment_error, as the order records it. */
+export function paymentErrorOf(error: Stripe.PaymentIntent.LastPaymentError | null | undefined): PaymentErrorFacts | undefined {
+  return error ? { code: error.code, declineCode: error.decline_code, message: error.message } : undefined;
 }
 
 /** Verifies a webhook's signature over the exact raw body; throws if unsigned, tampered or stale. */

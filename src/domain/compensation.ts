@@ -1,4 +1,4 @@
-import type { Order } from './order';
+import { paymentMatchesOrder, type Order } from './order';
 import type { OrderStatus } from './order-status';
 
 /** Why the saga is compensating, from the error its payment wait or reservation ended with. */
@@ -59,9 +59,7 @@ export function planCompensation(
   error?: { Error?: string; Cause?: string },
 ): CompensationPlan {
   if (cancellation.result === 'ALREADY_SUCCEEDED') {
-    const matches =
-      cancellation.amountReceived === order.amounts.total &&
-      cancellation.currency.toLowerCase() === order.amounts.currency.toLowerCase();
+    const matches = paymentMatchesOrder(order, cancellation.amountReceived, cancellation.currency);
     if (matches && cause !== 'PAYMENT_AMOUNT_MISMATCH') return { outcome: 'PAYMENT_SUCCEEDED' };
     return {
       outcome: 'NEEDS_ATTENTION',

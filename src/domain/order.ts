@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { OrderStatus, StatusChange } from './order-status';
 
 export interface OrderLine {
@@ -77,8 +78,19 @@ export interface Order {
   /** Set by the compensation before it reads the PaymentIntent id: no intent is recorded after it. */
   compensationStartedAt?: string;
   attention?: Attention;
-  fulfilmentRequestedAt?: string;
   resumeCount?: number;
+}
+
+/** 128 random bits: order ids are unguessable, since knowing one lets you read and cancel the order. */
+export function newOrderId(): string {
+  return `ord_${randomBytes(16).toString('base64url')}`;
+}
+
+export const ORDER_ID_PATTERN = /^ord_[A-Za-z0-9_-]{22}$/;
+
+/** Whether money Stripe reports is exactly what the order asked for. */
+export function paymentMatchesOrder(order: Pick<Order, 'amounts'>, amount: number, currency: string): boolean {
+  return amount === order.amounts.total && currency.toLowerCase() === order.amounts.currency.toLowerCase();
 }
 
 /** What a customer sees of a NEEDS_ATTENTION order; the technical reason stays in `attention`. */

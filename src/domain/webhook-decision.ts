@@ -1,4 +1,4 @@
-import type { Order } from './order';
+import { paymentMatchesOrder, type Order } from './order';
 import { PAID_STATUSES, PRE_PAYMENT_STATUSES } from './order-status';
 
 /** What the webhook learned from Stripe, reduced to what the decision needs. */
@@ -33,8 +33,7 @@ export const HANDLED_EVENT_TYPES = [
 ] as const;
 
 export function amountMatches(order: Order, facts: PaymentIntentFacts): boolean {
-  const received = facts.amountReceived ?? facts.amount;
-  return received === order.amounts.total && facts.currency.toLowerCase() === order.amounts.currency.toLowerCase();
+  return paymentMatchesOrder(order, facts.amountReceived ?? facts.amount, facts.currency);
 }
 
 /** The webhook's decision table: event type x order state -> one action. Pure, tested without servers. */

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { config } from '../commons/config';
 import { logger, logOrder } from '../commons/logger';
 import { getCatalogue } from '../adapters/inventory-repository';
 import { createOrder, transitionOrder } from '../adapters/orders-repository';
 import { startCheckoutExecution } from '../adapters/saga';
-import type { Order, ShippingAddress } from '../domain/order';
+import { newOrderId, type Order, type ShippingAddress } from '../domain/order';
 import { priceCart, type CartLine } from '../domain/pricing';
 import { nowIso } from './clock';
 
@@ -14,12 +13,6 @@ export interface CheckoutRequest {
   shippingAddress: ShippingAddress;
 }
 
-/** 128 random bits: order ids are unguessable, since knowing one lets you read and cancel the order. */
-export function newOrderId(): string {
-  return `ord_${randomBytes(16).toString('base64url')}`;
-}
-
-export const ORDER_ID_PATTERN = /^ord_[A-Za-z0-9_-]{22}$/;
 
 export async function acceptCheckout(request: CheckoutRequest) {
   const catalogue = await getCatalogue(request.items.map((line) => line.sku));

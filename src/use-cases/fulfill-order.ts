@@ -3,7 +3,7 @@
  * carry the Stripe SDK, which only the payment steps need (src/use-cases/saga-steps.ts).
  */
 import { logger } from '../commons/logger';
-import { requireOrder, updateOrder } from '../adapters/orders-repository';
+import { requireOrder } from '../adapters/orders-repository';
 import { sendFulfilmentRequest } from '../adapters/queues';
 import { InvalidOrderState } from '../domain/errors';
 import { nowIso } from './clock';
@@ -23,7 +23,6 @@ export async function fulfillOrder(orderId: string) {
     customerEmail: order.customer.email,
     paidAt,
   });
-  await updateOrder(orderId, { set: { fulfilmentRequestedAt: nowIso() } });
   logger.info('Fulfilment requested');
   return { fulfilmentRequestId: orderId };
 }

@@ -1,7 +1,8 @@
 import { logger, logOrder } from '../commons/logger';
 import { getOrder, updateOrder } from '../adapters/orders-repository';
-import { currentPaymentState, type StripeEvent, type StripePaymentIntent } from '../adapters/payments';
+import { currentPaymentState, paymentErrorOf, type StripeEvent, type StripePaymentIntent } from '../adapters/payments';
 import { completePaymentWait, failPaymentWait } from '../adapters/saga';
+import type { Order } from '../domain/order';
 import { PRE_PAYMENT_STATUSES } from '../domain/order-status';
 import {
   decideAfterClosedWait,
@@ -23,7 +24,6 @@ export class RetryLater extends Error {
 function factsOf(event: StripeEvent): PaymentIntentFacts | undefined {
   if (!event.type.startsWith('payment_intent.')) return undefined;
   const intent = event.data.object as StripePaymentIntent;
-  const lastError = intent.last_payment_error;
   return {
     eventType: event.type,
     paymentIntentId: intent.id,
@@ -31,9 +31,7 @@ function factsOf(event: StripeEvent): PaymentIntentFacts | undefined {
     amountReceived: intent.amount_received,
     currency: intent.currency,
     status: intent.status,
-    lastError: lastError
-      ? { code: lastError.code, declineCode: lastError.decline_code, message: lastError.message }
-      : undefined,
+    lastError: paymentErrorOf(intent.last_payment_error),
   };
 }
 
@@ -55,6 +53,17 @@ export async function handleStripeEvent(event: StripeEvent): Promise<WebhookOutc
   const decision = decideWebhookAction(facts, order);
   logger.info('Stripe event decided', { eventId: event.id, type: event.type, action: decision.action });
 
+  return carryOut(decision, event, facts, order);
+}
+
+/** Carries out a decision on the order as read for it (the decision table guarantees it exists, and holds a token where one is used). */
+async function carryOut(
+  decision: WebhookDecision,
+  event: StripeEvent,
+  facts: PaymentIntentFacts,
+  order: Order | undefined,
+): Promise<WebhookOutcome> {
+  const orderId = order?.orderId ?? '';
   switch (decision.action) {
     case 'RESUME_SAGA': {
       // payment.status becomes 'succeeded' in MarkPaid's write (stepfunctions/checkout.asl.yml):
@@ -69,24 +78,9 @@ export async function handleStripeEvent(event: StripeEvent): Promise<WebhookOutc
       if (delivered === 'DELIVERED') return { action: 'RESUME_SAGA' };
       // The wait was closed: a duplicate, or the window expired and the saga compensated meanwhile.
       const orderNow = await getOrder(orderId);
-      return carryOut(decideAfterClosedWait(orderNow!), event, facts, orderId);
+      return carryOut(decideAfterClosedWait(orderNow!), event, facts, orderNow);
     }
-    default:
-      return carryOut(decision, event, facts, orderId);
-  }
-}
-
-async function carryOut(
-  decision: WebhookDecision,
-  event: StripeEvent,
-  facts: PaymentIntentFacts,
-  orderId: string,
-): Promise<WebhookOutcome> {
-  switch (decision.action) {
-    case 'RESUME_SAGA':
-      throw new Error('RESUME_SAGA is carried out by handleStripeEvent');
     case 'FAIL_PAYMENT_WAIT': {
-      const order = await getOrder(orderId);
       await failPaymentWait(order!.taskToken!, decision.error, decision.cause);
       return { action: decision.action, detail: decision.error };
     }

@@ -82,7 +82,7 @@ export async function compensateOrder(
   logger.info('Compensation planned', { cause, cancellation: cancellation.result, outcome: plan.outcome });
 
   if (plan.outcome === 'PAYMENT_SUCCEEDED') {
-    await updateOrder(orderId, { set: { 'payment.status': 'succeeded' } });
+    // MarkPaid, next, records payment.status succeeded in its own write.
     return { outcome: plan.outcome, status: order.status };
   }
   if (plan.outcome === 'NEEDS_ATTENTION') {

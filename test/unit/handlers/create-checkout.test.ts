@@ -15,7 +15,7 @@ import { startCheckoutExecution } from '../../../src/adapters/saga';
 import { logger } from '../../../src/commons/logger';
 import type { Order } from '../../../src/domain/order';
 import type { CatalogueEntry } from '../../../src/domain/pricing';
-import { ORDER_ID_PATTERN } from '../../../src/use-cases/accept-checkout';
+import { ORDER_ID_PATTERN } from '../../../src/domain/order';
 
 const getCatalogueMock = jest.mocked(getCatalogue);
 const createOrderMock = jest.mocked(createOrder);

@@ -1,6 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { logger } from '../../../src/commons/logger';
 
+// Handlers that build their idempotency store at load read the table name then, as in Lambda.
+process.env.IDEMPOTENCY_TABLE ??= 'checkout-saga-test-idempotency';
+
 /** Handlers log JSON lines; the tests assert on responses and adapter calls instead. */
 logger.setLogLevel('SILENT');
 

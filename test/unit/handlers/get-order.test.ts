@@ -1,7 +1,4 @@
 jest.mock('../../../src/adapters/orders-repository', () => ({ getOrder: jest.fn() }));
-// Loaded through src/use-cases/accept-checkout (ORDER_ID_PATTERN); never called here.
-jest.mock('../../../src/adapters/inventory-repository', () => ({}));
-jest.mock('../../../src/adapters/saga', () => ({}));
 
 import { expectError, httpEvent, invoke } from './events';
 import { handler } from '../../../functions/get-order/handler';
