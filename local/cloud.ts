@@ -75,7 +75,7 @@ export interface LocalCloud {
   close(): Promise<void>;
 }
 
-function numberFrom(value: string | undefined, fallback: number): number {
+function numberFrom<F extends number | undefined>(value: string | undefined, fallback: F): number | F {
   if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`Expected a whole number, got "${value}"`);
@@ -106,11 +106,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   };
 
   try {
-    const visibility = options.queueVisibilityTimeoutSeconds ?? env.LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS;
     const infra = await startLocalInfrastructure({
       root,
       stage: 'local',
-      queueVisibilityTimeoutSeconds: visibility === undefined || visibility === '' ? undefined : numberFrom(String(visibility), 60),
+      queueVisibilityTimeoutSeconds: options.queueVisibilityTimeoutSeconds ?? numberFrom(env.LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS, undefined),
     });
     stoppers.push(() => infra.close());
     const infraMs = Date.now() - startedAt;

@@ -4,6 +4,7 @@
  * PAYMENT_WINDOW_SECONDS, ADMIN_API_KEY, LOCAL_FAULTS, LOG_LEVEL. See the README.
  */
 import { startLocalCloud, type LocalCloud } from './cloud';
+import { LOCAL_DEFAULTS } from './defaults';
 import { installReadableLogs } from './readable-logs';
 
 const print = (line: string) => process.stderr.write(`${line}\n`);
@@ -25,7 +26,7 @@ async function main() {
 
   cloud = await startLocalCloud({ log: (line) => print(line) });
   const c = cloud;
-  const sku = 'TSHIRT-BLUE-M';
+  const sku = LOCAL_DEFAULTS.demoSku;
   print(`
 checkout-saga local cloud ready in ${(c.timings.totalMs / 1000).toFixed(1)} s
 

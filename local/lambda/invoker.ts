@@ -21,6 +21,7 @@ import type { ResolvedService, ServerlessFunctionConfig } from '../service/load-
 import { createFaultInjector, type FaultInjector } from './faults';
 import { applyToProcessEnv, asEnvironment, mergeEnvironments, type Environment, type EnvironmentSource } from './function-environment';
 import { createLambdaContext } from './lambda-context';
+import { jsonWireCopy } from '../stepfunctions/json-clone';
 
 /** The Serverless Framework's defaults when neither the function nor the provider sets them. */
 const DEFAULT_TIMEOUT_SECONDS = 6;
@@ -111,9 +112,6 @@ function loadHandler(root: string, functionKey: string, config: ServerlessFuncti
 }
 
 /** Lambda hands the handler a JSON copy of the payload and returns a JSON copy of the result. */
-function throughJson(value: unknown): unknown {
-  return value === undefined ? null : JSON.parse(JSON.stringify(value));
-}
 
 function callHandler(handler: Handler, event: unknown, context: Context): Promise<unknown> {
   if (handler.length < 3) return Promise.resolve().then(() => handler(event, context));
@@ -228,13 +226,13 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       const result = await withTimeout(
         // Each invocation runs inside the Lambda runtime's InvokeStore, as the multi-concurrency runtime does.
         invokeStore.run({ [REQUEST_ID_KEY]: context.awsRequestId }, () =>
-          callHandler(handler!, throughJson(event), context),
+          callHandler(handler!, jsonWireCopy(event), context),
         ),
         timeoutSeconds * 1000,
         () => new LambdaTimeoutError(key, context.awsRequestId, timeoutSeconds),
       );
       onInvocation?.({ functionName: key, awsRequestId: context.awsRequestId, invocationType, durationMs: Date.now() - startedAt });
-      return throughJson(result);
+      return jsonWireCopy(result);
     } catch (thrown) {
       const error = toError(thrown);
       onInvocation?.({ functionName: key, awsRequestId: context.awsRequestId, invocationType, durationMs: Date.now() - startedAt, error });

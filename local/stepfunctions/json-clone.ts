@@ -6,3 +6,8 @@
 export function cloneJson<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
+
+/** A value as it crosses a JSON wire (a Lambda result, a task output): a copy, undefined as null. */
+export function jsonWireCopy(value: unknown): unknown {
+  return value === undefined ? null : cloneJson(value);
+}

@@ -4,6 +4,7 @@ import { AttemptCancelledError, StatesRuntimeError, TaskError, toError } from '.
 import { dataDetails, type ExecutionHistory } from './history';
 import { isTaskTimeoutError, taskTimeoutError } from './library-timeout-error';
 import { resolveReferencePath } from './reference-path';
+import { jsonWireCopy } from './json-clone';
 import type { StateCursor } from './state-cursor';
 import type { TaskAttempt, TaskAttemptRegistry } from './task-attempts';
 import { TaskDeadline, type TaskLimits } from './task-deadline';
@@ -215,5 +216,5 @@ class TaskEvents {
 }
 
 function toJsonValue(value: unknown): JSONValue {
-  return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as JSONValue);
+  return jsonWireCopy(value) as JSONValue;
 }

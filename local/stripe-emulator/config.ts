@@ -3,8 +3,10 @@
  * `setConfig`, over HTTP with `POST /_emulator/config`); both paths go through `applyConfigPatch`.
  */
 
+import { LOCAL_DEFAULTS } from '../defaults';
+
 /** Not a secret: it only signs webhooks on a developer's machine (default of main.ts). */
-export const LOCAL_WEBHOOK_SECRET = 'whsec_local_checkout_saga_development_secret';
+export const LOCAL_WEBHOOK_SECRET = LOCAL_DEFAULTS.stripeWebhookSecret;
 
 /** How held events are released when reordering is on. */
 export type ReorderMode = 'off' | 'newest-first' | 'shuffle';

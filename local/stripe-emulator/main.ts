@@ -4,10 +4,11 @@
  *   STRIPE_WEBHOOK_URL     where to POST events (unset: events are stored, not delivered)
  *   STRIPE_WEBHOOK_SECRET  signing secret (default: the local development secret below)
  */
+import { LOCAL_DEFAULTS } from '../defaults';
 import { LOCAL_WEBHOOK_SECRET, startStripeEmulator } from './server';
 
 async function main(): Promise<void> {
-  const port = Number(process.env.STRIPE_EMULATOR_PORT ?? 12111);
+  const port = Number(process.env.STRIPE_EMULATOR_PORT ?? LOCAL_DEFAULTS.stripeEmulatorPort);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`STRIPE_EMULATOR_PORT is not a port: ${process.env.STRIPE_EMULATOR_PORT}`);
   const emulator = await startStripeEmulator({
     port,

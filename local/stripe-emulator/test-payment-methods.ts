@@ -117,10 +117,6 @@ export function findTestCard(alias: string): TestCard | undefined {
   return CARDS_BY_ALIAS.get(alias);
 }
 
-export function testCardAliases(): string[] {
-  return [...CARDS_BY_ALIAS.keys()];
-}
-
 const DISPLAY_BRAND: Record<TestCard['brand'], string> = {
   visa: 'visa',
   mastercard: 'mastercard',
