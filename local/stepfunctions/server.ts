@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { LocalStepFunctions } from './engine';
 import { SfnApiError } from './errors';
+import { BodyTooLargeError, readBody } from '../service/http-body';
 
 /**
  * The Step Functions API over HTTP (awsJson1_0: POST /, `X-Amz-Target: AWSStepFunctions.<Operation>`),
@@ -65,8 +66,18 @@ export async function startStepFunctionsServer(options: { engine: LocalStepFunct
   };
 }
 
+/** Step Functions' largest request is a CreateStateMachine with a 1 MB definition. */
+const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
+
 async function handle(engine: LocalStepFunctions, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const raw = await readBody(request);
+  let raw: string;
+  try {
+    raw = await readBody(request, MAX_REQUEST_BYTES);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    sendError(response, 413, 'RequestEntityTooLargeException', error.message);
+    return;
+  }
   const target = String(request.headers['x-amz-target'] ?? '');
   const operationName = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
   const operation = request.method === 'POST' ? OPERATIONS[operationName] : undefined;
@@ -110,11 +121,4 @@ function sendError(response: ServerResponse, status: number, type: string, messa
   send(response, status, { __type: type, message });
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
+

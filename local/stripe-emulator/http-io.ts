@@ -1,25 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, readBody as readBodyWithin } from '../service/http-body';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-export class BodyTooLargeError extends Error {}
+export { BodyTooLargeError };
 
 export function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BodyTooLargeError(`request body larger than ${MAX_BODY_BYTES} bytes`));
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
+  return readBodyWithin(request, MAX_BODY_BYTES);
 }
 
 export interface HttpReply {

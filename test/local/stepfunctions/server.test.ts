@@ -44,6 +44,21 @@ describe('Step Functions HTTP server with @aws-sdk/client-sfn', () => {
     expect(server.port).toBeGreaterThan(0);
   });
 
+  it('refuses a request body over 2 MiB without reading it all, and keeps serving', async () => {
+    const huge = JSON.stringify({ name: 'x', definition: 'y'.repeat(3 * 1024 * 1024) });
+    const outcome = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.CreateStateMachine' },
+      body: huge,
+    }).then(
+      (response) => response.status,
+      () => 'connection closed',
+    );
+    expect([413, 'connection closed']).toContain(outcome);
+    const listed = await sfn.send(new ListStateMachinesCommand({}));
+    expect(listed.stateMachines).toBeDefined();
+  });
+
   it('runs a callback saga end to end: create, start, describe, SendTaskSuccess, history, list', async () => {
     const created = await sfn.send(new CreateStateMachineCommand({ name: 'payment', definition: JSON.stringify(loadFixture('payment-callback')), roleArn: 'arn:aws:iam::123456789012:role/sfn' }));
     expect(created.stateMachineArn).toBe('arn:aws:states:us-east-1:123456789012:stateMachine:payment');
