@@ -36,8 +36,10 @@ export async function flagOrderNeedsAttention(report: NeedsAttentionReport): Pro
   try {
     order = await transitionOrder(report.orderId, 'NEEDS_ATTENTION', at, { set: flag });
   } catch (error) {
+    if (!(error instanceof InvalidOrderState) || error.details.from !== 'NEEDS_ATTENTION') throw error;
+    // Already flagged: read it whole to see whether this flag was alerted or a resume failed.
     const current = await getOrder(report.orderId);
-    if (!(error instanceof InvalidOrderState) || current?.status !== 'NEEDS_ATTENTION') throw error;
+    if (current?.status !== 'NEEDS_ATTENTION') throw error;
     order = current;
     // An operator's resume failed before it moved the order (e.g. at MarkPaid): a new failure to
     // report, and the new `attention` (without the resume claim) makes the order resumable again.

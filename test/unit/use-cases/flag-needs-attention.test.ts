@@ -33,7 +33,7 @@ const flagged = (attention: Partial<NonNullable<Order['attention']>>) =>
 
 beforeEach(() => {
   jest.clearAllMocks();
-  transitionMock.mockRejectedValue(new InvalidOrderState('Order cannot go from NEEDS_ATTENTION to NEEDS_ATTENTION'));
+  transitionMock.mockRejectedValue(new InvalidOrderState('Order cannot go from NEEDS_ATTENTION to NEEDS_ATTENTION', { from: 'NEEDS_ATTENTION', to: 'NEEDS_ATTENTION' }));
   updateMock.mockImplementation(async () => flagged({}));
   publishMock.mockResolvedValue(undefined);
 });
