@@ -24,6 +24,7 @@ import { endpointVariables, startLocalInfrastructure, type LocalInfrastructure }
 import { LOCAL_ACCOUNT_ID } from './cloudformation/intrinsics';
 import { awsServiceIntegrations, LocalStepFunctions, startStepFunctionsServer, type StepFunctionsServer } from './stepfunctions';
 import { startStripeEmulator, type StripeEmulator, type StripeEmulatorOptions } from './stripe-emulator/server';
+import { HANDLED_EVENT_TYPES } from '../src/domain/webhook-decision';
 
 export interface LocalCloudOptions {
   root?: string;
@@ -120,7 +121,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       emulator = await startStripeEmulator({
         port: options.stripeEmulatorPort ?? numberFrom(env.STRIPE_EMULATOR_PORT, LOCAL_DEFAULTS.stripeEmulatorPort),
         webhookSecret,
-        delivery: options.stripeDelivery,
+        // Subscribed as the deployed endpoint is (README, Deploy): only the event types the saga acts on.
+        delivery: { enabledEvents: [...HANDLED_EVENT_TYPES], ...options.stripeDelivery },
         log: (line) => log(`[stripe] ${line}`),
       });
       stoppers.push(() => emulator!.close());

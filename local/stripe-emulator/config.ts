@@ -28,6 +28,11 @@ export interface DeliverySettings {
 export interface EmulatorConfig extends DeliverySettings {
   /** Where events are POSTed; null stores events without delivering them. */
   webhookUrl: string | null;
+  /**
+   * The endpoint's `enabled_events`, as on Stripe: the event types it is sent, or `['*']` for all.
+   * Other events are still recorded (GET /v1/events) with `pending_webhooks: 0`.
+   */
+  enabledEvents: string[];
 }
 
 /** `reorderDeliveries: true` means newest first; everything else as in EmulatorConfig. */
@@ -59,6 +64,8 @@ export function applyConfigPatch(current: EmulatorConfig, patch: Record<string, 
   for (const [key, raw] of Object.entries(patch)) {
     if (key === 'webhookUrl') {
       next.webhookUrl = readWebhookUrl(raw);
+    } else if (key === 'enabledEvents') {
+      next.enabledEvents = readEnabledEvents(raw);
     } else if (key === 'reorderDeliveries') {
       next.reorderDeliveries = readReorderMode(raw);
     } else if (key in NUMERIC_LIMITS) {
@@ -87,6 +94,21 @@ function readWebhookUrl(raw: unknown): string | null {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('webhookUrl must be an absolute http(s) URL');
   return raw;
+}
+
+/** Whether the endpoint is sent events of this type. */
+export function isSubscribed(config: EmulatorConfig, eventType: string): boolean {
+  return config.webhookUrl !== null && (config.enabledEvents.includes('*') || config.enabledEvents.includes(eventType));
+}
+
+/** A JSON array of types, or a comma-separated list from a form: `payment_intent.succeeded,charge.failed`. */
+function readEnabledEvents(raw: unknown): string[] {
+  const list = typeof raw === 'string' ? raw.split(',').map((type) => type.trim()) : raw;
+  const wellFormed = (type: unknown) => typeof type === 'string' && (type === '*' || /^[a-z_]+(\.[a-z_]+)+$/.test(type));
+  if (!Array.isArray(list) || list.length === 0 || !list.every(wellFormed)) {
+    throw new ConfigError("enabledEvents must be a non-empty list of event types (like 'payment_intent.succeeded') or ['*']");
+  }
+  return [...new Set(list as string[])];
 }
 
 function readReorderMode(raw: unknown): ReorderMode {

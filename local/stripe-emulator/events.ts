@@ -17,8 +17,8 @@ export class EventLog {
 
   constructor(
     private readonly apiVersion: string,
-    /** How many webhook endpoints will receive the event (Stripe's `pending_webhooks`). */
-    private readonly endpointCount: () => number,
+    /** How many webhook endpoints will receive an event of this type (Stripe's `pending_webhooks`). */
+    private readonly endpointCount: (eventType: string) => number,
     private readonly onEvent: EventListener,
   ) {}
 
@@ -30,7 +30,7 @@ export class EventLog {
       created: unixSeconds(),
       data: { object: structuredClone(object) },
       livemode: false,
-      pending_webhooks: this.endpointCount(),
+      pending_webhooks: this.endpointCount(type),
       request: { id: ctx.requestId, idempotency_key: ctx.idempotencyKey },
       type,
     };

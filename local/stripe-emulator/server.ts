@@ -5,7 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StripeApiRoutes } from './api-routes';
-import { DEFAULT_DELIVERY, applyConfigPatch, type EmulatorConfig, type EmulatorConfigPatch } from './config';
+import { DEFAULT_DELIVERY, applyConfigPatch, isSubscribed, type EmulatorConfig, type EmulatorConfigPatch } from './config';
 import { handleControl } from './control-routes';
 import { EventLog } from './events';
 import { BodyTooLargeError, jsonReply, readBody, sendReply, type HttpReply } from './http-io';
@@ -63,7 +63,7 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
   if (!options.webhookSecret) throw new Error('startStripeEmulator: webhookSecret is required');
   const log = options.log ?? (() => {});
   const apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
-  let config: EmulatorConfig = applyConfigPatch({ ...DEFAULT_DELIVERY, webhookUrl: null }, { ...options.delivery, webhookUrl: options.webhookUrl ?? null });
+  let config: EmulatorConfig = applyConfigPatch({ ...DEFAULT_DELIVERY, webhookUrl: null, enabledEvents: ['*'] }, { ...options.delivery, webhookUrl: options.webhookUrl ?? null });
   let baseUrl = '';
 
   const store = new StripeStore();
@@ -77,8 +77,10 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
   });
   const events = new EventLog(
     apiVersion,
-    () => (config.webhookUrl ? 1 : 0),
-    (event) => dispatcher.enqueue(event),
+    (eventType) => (isSubscribed(config, eventType) ? 1 : 0),
+    (event) => {
+      if (isSubscribed(config, event.type)) dispatcher.enqueue(event);
+    },
   );
   const paymentIntents = new PaymentIntentService(store, events, () => baseUrl);
   const idempotency = new IdempotencyStore();

@@ -72,6 +72,14 @@ test.concurrent('happy path: server-side prices, reservation, payment with visa,
   // One PaymentIntent per order, charged once.
   const intents = await e2e.paymentIntentsOf(accepted.orderId);
   expect(intents.map((pi) => [pi.id, pi.status, pi.amount_received])).toEqual([[intent.id, 'succeeded', 5600]]);
+
+  // The local endpoint is subscribed as the deployed one: of the intent's three events, only the
+  // one the saga acts on is delivered.
+  const events = (await e2e.stripe.events.list({ limit: 100 })).data.filter((event) => (event.data.object as { id?: string; payment_intent?: string }).id === intent.id || (event.data.object as { payment_intent?: string }).payment_intent === intent.id);
+  expect(events.map((event) => event.type).sort()).toEqual(['charge.succeeded', 'payment_intent.created', 'payment_intent.succeeded']);
+  const eventIds = new Set(events.map((event) => event.id));
+  const delivered = (await e2e.deliveries()).filter((d) => eventIds.has(d.eventId));
+  expect(delivered.map((d) => [d.type, d.statusCode])).toEqual([['payment_intent.succeeded', 200]]);
 });
 
 test.concurrent('Idempotency-Key: same key and body -> same order; same key and another body -> 409', async () => {

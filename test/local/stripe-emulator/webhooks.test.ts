@@ -158,6 +158,30 @@ it('stores events without delivering them when no webhook URL is configured', as
   expect(receiver.received).toHaveLength(0);
 });
 
+it('sends only the enabled event types, recording the others with pending_webhooks 0 (the enabledEvents knob)', async () => {
+  emulator.setConfig({ enabledEvents: ['payment_intent.succeeded', 'charge.failed'] });
+  await payWithVisa();
+  await waitFor('the one subscribed delivery', () => receiver.received.length === 1 && emulator.pendingDeliveries() === 0);
+  expect(receiver.received.map((d) => d.eventType)).toEqual(['payment_intent.succeeded']);
+  expect(emulator.events().map((e) => [e.type, e.pending_webhooks])).toEqual([
+    ['payment_intent.created', 0],
+    ['charge.succeeded', 0],
+    ['payment_intent.succeeded', 0],
+  ]);
+
+  // From a form, as a comma-separated list; malformed lists are refused and change nothing.
+  const form = await rawRequest(emulator, 'POST', '/_emulator/config', {
+    body: 'enabledEvents=payment_intent.created%2C*',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    apiKey: null,
+  });
+  expect(form.json.enabledEvents).toEqual(['payment_intent.created', '*']);
+  for (const bad of [[], 'not an event', [42]]) {
+    expect(() => emulator.setConfig({ enabledEvents: bad as never })).toThrow(/enabledEvents/);
+  }
+  expect(emulator.getConfig().enabledEvents).toEqual(['payment_intent.created', '*']);
+});
+
 it('resends an event on request', async () => {
   const intent = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });
   await waitFor('the first delivery', () => receiver.received.length === 1);
