@@ -13,8 +13,11 @@ import { CreateTableCommand, DeleteTableCommand, PutItemCommand, UpdateItemComma
 import { BENCH_SKUS, HOT_SKU, OUT_OF_STOCK_SKU, startBenchCloud, type BenchCloud } from '../lib/bench-cloud';
 import type { Purchase } from '../lib/customer';
 import { progress, runPart } from '../lib/part';
-import { distribution, round, sleep } from '../lib/stats';
+import { distribution, round } from '../lib/stats';
 import { summarise } from '../lib/usage';
+import { startCustomers } from '../lib/customers';
+import { cpuBetween, cpuSnapshot, type CpuSeconds } from '../lib/process-cpu';
+import os from 'node:os';
 
 const PART = 'saga';
 const QUICK = process.argv.includes('--quick');
@@ -37,8 +40,9 @@ interface LoadResult {
   /** payment_intent.succeeded only: the delivery that resumes the saga. */
   webhookSucceededAckMs: ReturnType<typeof distribution>;
   pollsPerOrder: number;
-  /** CPU time of this process (handlers, engine, HTTP API, emulator, customers) over wall time: 1 = one core busy. */
+  /** CPU time of this process (handlers, engine, HTTP API, emulator) over wall time: 1 = one core busy. */
   mainProcessCpu: number;
+  cpu: ReturnType<typeof cpuFigures>;
   /** Sum of webhook acknowledgement times over wall time: the emulator sends up to 8 at once, so 8 = saturated. */
   webhookDelivererBusy: number;
   dynamoDbCallsPerOrder: number;
@@ -46,39 +50,32 @@ interface LoadResult {
   purchases: Purchase[];
 }
 
-/** N customers buying back to back until `durationMs` has passed (each finishes its current order). */
-async function load(bench: BenchCloud, customers: number, durationMs: number, pickSku: (i: number) => string, maxOrders: number): Promise<LoadResult> {
+/** N customers (in their own process: bench/lib/customers-process.ts) buying back to back until `durationMs` has passed. */
+async function load(bench: BenchCloud, customers: number, durationMs: number, skus: string[], maxOrders: number): Promise<LoadResult> {
   // Polls are load too (an HTTP request, a Lambda invocation and a DynamoDB read each): at most
   // about 200 polls/s in all, so that the figure is the saga's throughput, not the pollers'. The
   // latencies are taken from the order's history, so the poll interval does not blur them.
   const pollMs = Math.max(20, 5 * customers);
   const mark = bench.recorder.mark();
   const deliveriesBefore = bench.cloud.stripe.emulator!.deliveries().length;
-  const started = Date.now();
-  const cpuBefore = process.cpuUsage();
-  const deadline = started + durationMs;
-  const purchases: Purchase[] = [];
-  const errors: string[] = [];
-  let begun = 0;
-  await Promise.all(
-    Array.from({ length: customers }, async (_, c) => {
-      const customer = bench.customer(pollMs);
-      // Spread the first requests over one poll interval, as real arrivals would be.
-      await sleep((c * pollMs) / customers);
-      while (Date.now() < deadline && begun < maxOrders) {
-        begun++;
-        try {
-          purchases.push(await customer.buy([{ sku: pickSku(begun), quantity: 1 }]));
-        } catch (error) {
-          errors.push((error as Error).message.slice(0, 200));
-        }
-      }
-    }),
-  );
+  const { cloud } = bench;
+  const children = { dynamodbLocal: cloud.infra.pids.dynamodb, fauxqs: cloud.infra.pids.fauxqs };
+  const cpuBefore = cpuSnapshot(children);
+  const running = startCustomers({
+    apiUrl: cloud.apiUrl,
+    stripeApiBase: cloud.stripe.apiBase!,
+    stripeSecretKey: cloud.stripe.secretKey,
+    customers,
+    durationMs,
+    pollMs,
+    skus,
+    maxOrders,
+  });
+  const { purchases, errors, startedAt: started, endedAt, cpuSeconds: customersCpu } = await running.result;
+  const cpuUsed: CpuSeconds = { ...cpuBetween(cpuBefore, cpuSnapshot(children)), customers: customersCpu };
   const completed = purchases.filter((p) => p.status === 'COMPLETED');
   const lastCompletion = Math.max(...completed.map((p) => p.completedAt), started + 1);
-  const cpu = process.cpuUsage(cpuBefore);
-  const wallMs = Date.now() - started;
+  const wallMs = endedAt - started;
   const orderIds = purchases.map((p) => p.orderId);
   await bench.settle(orderIds, 90_000);
   const window = bench.recorder.since(mark);
@@ -101,7 +98,8 @@ async function load(bench: BenchCloud, customers: number, durationMs: number, pi
     webhookAckMs: distribution(acks),
     webhookSucceededAckMs: distribution(deliveries.filter((d) => d.type === 'payment_intent.succeeded').map((d) => d.durationMs)),
     pollsPerOrder: round(summary.perOrder.getOrderPolls, 1),
-    mainProcessCpu: round((cpu.user + cpu.system) / 1000 / wallMs, 2),
+    mainProcessCpu: round((cpuUsed.main * 1000) / wallMs, 2),
+    cpu: cpuFigures(cpuUsed, wallMs, completed.length),
     webhookDelivererBusy: round(acks.reduce((a, b) => a + b, 0) / wallMs, 2),
     dynamoDbCallsPerOrder: summary.perOrder.dynamoDbCalls,
     dynamoDbCallsPerOrderWithPolls: round(allDynamo / Math.max(1, orderIds.length), 2),
@@ -110,10 +108,29 @@ async function load(bench: BenchCloud, customers: number, durationMs: number, pi
 }
 
 /**
+ * Where an order's CPU goes, per process, and the most this machine could complete if all its cores
+ * were busy with this mix (with the customers' CPU, and without it as if they ran elsewhere).
+ */
+function cpuFigures(used: CpuSeconds, wallMs: number, completed: number) {
+  const cores = os.availableParallelism();
+  const perOrderMs = Object.fromEntries(Object.entries(used).map(([name, seconds]) => [name, round((seconds * 1000) / Math.max(1, completed), 2)]));
+  const totalMs = Object.values(perOrderMs).reduce((a, b) => a + b, 0);
+  const withoutCustomersMs = totalMs - (perOrderMs.customers ?? 0);
+  return {
+    cores,
+    coresBusy: Object.fromEntries(Object.entries(used).map(([name, seconds]) => [name, round((seconds * 1000) / wallMs, 2)])),
+    msPerOrder: perOrderMs,
+    totalMsPerOrder: round(totalMs, 1),
+    machineBoundOrdersPerSecond: round((cores * 1000) / totalMs, 1),
+    machineBoundWithoutCustomersOrdersPerSecond: round((cores * 1000) / withoutCustomersMs, 1),
+  };
+}
+
+/**
  * DynamoDB Local's own ceiling: conditional UpdateItems (the kind the saga makes) from `concurrency`
  * callers for `durationMs`, spread over `items` items (1 = a single hot item). Own table, own client.
  */
-async function conditionalWriteCeiling(dynamodb: DynamoDBClient, items: number, concurrency: number, durationMs: number) {
+async function conditionalWriteCeiling(dynamodb: DynamoDBClient, dynamodbPid: number, items: number, concurrency: number, durationMs: number) {
   const table = `bench-ceiling-${items}`;
   await dynamodb.send(
     new CreateTableCommand({
@@ -155,8 +172,18 @@ async function conditionalWriteCeiling(dynamodb: DynamoDBClient, items: number, 
       return { writes, seconds: (Date.now() - started) / 1000 };
     };
     await hammer(Math.min(1_000, durationMs / 3)); // JIT warm-up, not counted
+    const cpuBefore = cpuSnapshot({ dynamodbLocal: dynamodbPid });
     const { writes, seconds } = await hammer(durationMs);
-    return { items, concurrency, writes, writesPerSecond: round(writes / seconds, 0) };
+    const cpu = cpuBetween(cpuBefore, cpuSnapshot({ dynamodbLocal: dynamodbPid }));
+    return {
+      items,
+      concurrency,
+      writes,
+      writesPerSecond: round(writes / seconds, 0),
+      /** The JVM and this process (the SDK client) share the machine's cores while hammering. */
+      coresBusy: { dynamodbLocal: round(cpu.dynamodbLocal / seconds, 2), client: round(cpu.main / seconds, 2) },
+      dynamodbLocalCpuMsPerWrite: round((cpu.dynamodbLocal * 1000) / writes, 3),
+    };
   } finally {
     await dynamodb.send(new DeleteTableCommand({ TableName: table }));
   }
@@ -219,7 +246,7 @@ async function main() {
     const durationMs = QUICK ? 3_000 : 10_000;
     for (const n of [1, 10, 50]) {
       progress(PART, `throughput with ${n} concurrent customer(s) for ${durationMs / 1000} s`);
-      const result = await load(bench, n, durationMs, (i) => BENCH_SKUS[i % BENCH_SKUS.length], 2_000);
+      const result = await load(bench, n, durationMs, BENCH_SKUS, 2_000);
       progress(PART, `  ${result.completed} completed, ${result.ordersPerSecond} orders/s, p50 ${result.toAwaitingMs.p50}/${result.toCompletedMs.p50} ms`);
       loads.push(result);
     }
@@ -227,7 +254,7 @@ async function main() {
     // 3. The hot SKU: every customer buys the same one.
     progress(PART, 'hot SKU with 50 customers');
     const hotMark = bench.recorder.mark();
-    const hot = await load(bench, 50, QUICK ? 3_000 : 8_000, () => HOT_SKU, 2_000);
+    const hot = await load(bench, 50, QUICK ? 3_000 : 8_000, [HOT_SKU], 2_000);
     const hotWindow = bench.recorder.since(hotMark);
     const functionOf = bench.recorder.functionOfRequest();
     const hotWrites = hotWindow.calls.filter((c) => c.skuWrites.includes(HOT_SKU));
@@ -244,8 +271,8 @@ async function main() {
     // DynamoDB Local's ceiling, same run, after the load (the cloud is idle now).
     progress(PART, 'DynamoDB Local conditional-write ceiling');
     const ceilingMs = QUICK ? 1_500 : 3_000;
-    const manyItems = await conditionalWriteCeiling(bench.dynamodb, 1_000, 32, ceilingMs);
-    const singleItem = await conditionalWriteCeiling(bench.dynamodb, 1, 32, ceilingMs);
+    const manyItems = await conditionalWriteCeiling(bench.dynamodb, cloud.infra.pids.dynamodb, 1_000, 32, ceilingMs);
+    const singleItem = await conditionalWriteCeiling(bench.dynamodb, cloud.infra.pids.dynamodb, 1, 32, ceilingMs);
     const callsPerOrder = happy.perOrder.dynamoDbCalls;
     const ceilingOrdersPerSecond = manyItems.writesPerSecond / callsPerOrder;
     const best = loads.reduce((a, b) => (b.ordersPerSecond > a.ordersPerSecond ? b : a));
@@ -263,6 +290,11 @@ async function main() {
         conditionalWritesPerSecond: manyItems.writesPerSecond,
         singleItemConditionalWritesPerSecond: singleItem.writesPerSecond,
         concurrency: manyItems.concurrency,
+        coresBusy: manyItems.coresBusy,
+        dynamodbLocalCpuMsPerWrite: manyItems.dynamodbLocalCpuMsPerWrite,
+        /** The machine's bound at the best load, over the ceiling: the ratio no local cloud on these cores could beat with this CPU per order. */
+        machineBoundRatio: round(best.cpu.machineBoundOrdersPerSecond / ceilingOrdersPerSecond, 2),
+        machineBoundWithoutCustomersRatio: round(best.cpu.machineBoundWithoutCustomersOrdersPerSecond / ceilingOrdersPerSecond, 2),
         dynamoDbCallsPerOrder: callsPerOrder,
         ceilingOrdersPerSecond: round(ceilingOrdersPerSecond, 1),
         bestOrdersPerSecond: best.ordersPerSecond,
