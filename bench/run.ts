@@ -220,7 +220,7 @@ function report(parts: Record<string, any>): string {
         `   while measuring the ceiling: DynamoDB Local ${c.coresBusy.dynamodbLocal} cores busy (${c.dynamodbLocalCpuMsPerWrite} CPU ms per write), the SDK client ${c.coresBusy.client} cores`,
         '   where an order\'s CPU goes (CPU ms per completed order, per process; cores busy in brackets):',
         table([
-          ['customers', ...Object.keys(saga.throughput[0].cpu.msPerOrder), 'total', 'machine bound orders/s (without customers)'],
+          ['N', ...Object.keys(saga.throughput[0].cpu.msPerOrder), 'total', 'machine bound orders/s (without customers)'],
           ...saga.throughput.map((l: any) => [
             String(l.customers),
             ...Object.keys(l.cpu.msPerOrder).map((name) => `${l.cpu.msPerOrder[name]} (${l.cpu.coresBusy[name]})`),
