@@ -9,9 +9,9 @@
  * - `-disableTelemetry`: there is no network to send it to; without it the JVM tries.
  * - JVM flags: the C1 compiler only (`-XX:TieredStopAtLevel=1`) and the serial collector. DynamoDB
  *   Local runs for minutes, not days: C2 spent a third of the JVM's CPU compiling during a bench
- *   load (2.2 of 6 CPU-seconds) and never paid that back; with C1 only, the JVM's CPU per order fell
- *   from 27-38 ms to 16-20 ms (`npm run bench`, bench/parts/saga.ts). The serial collector keeps
- *   GC off the second core, which the rest of the local cloud needs.
+ *   load (2.2 of 6 CPU-seconds) and its steady state was barely faster; with C1 only, the JVM's CPU
+ *   per order under 50 customers fell from 27-38 ms to 15-20 ms (README, "Performance and cost").
+ *   The serial collector keeps GC off the second core, which the rest of the local cloud needs.
  * - The JVM must not outlive us: see local/service/child-processes.ts. Calling startDynamoDbLocal
  *   registers 'exit' and SIGINT/SIGTERM/SIGHUP hooks for as long as the JVM runs, and the JVM is
  *   started under `setpriv --pdeathsig KILL` (util-linux) so that even a SIGKILL of this process
