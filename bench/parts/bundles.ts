@@ -8,56 +8,17 @@
  *   npx tsx bench/parts/bundles.ts [--out file]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import { loadService } from '../../local/service/load-service';
 import { progress, runPart } from '../lib/part';
 import { round } from '../lib/stats';
+import { readZip } from '../lib/zip';
 
 const PART = 'bundles';
 const ROOT = path.join(__dirname, '..', '..');
 const RUNS = 7;
-
-interface ZipEntry {
-  name: string;
-  size: number;
-  compressedSize: number;
-  method: number;
-  offset: number;
-}
-
-/** The central directory of a zip (no zip64: Lambda bundles are far below 4 GB). */
-function zipEntries(zip: Buffer): ZipEntry[] {
-  let end = zip.length - 22;
-  while (end >= 0 && zip.readUInt32LE(end) !== 0x06054b50) end--;
-  if (end < 0) throw new Error('not a zip file');
-  const count = zip.readUInt16LE(end + 10);
-  let at = zip.readUInt32LE(end + 16);
-  const entries: ZipEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error('bad central directory');
-    const nameLength = zip.readUInt16LE(at + 28);
-    const extraLength = zip.readUInt16LE(at + 30);
-    const commentLength = zip.readUInt16LE(at + 32);
-    entries.push({
-      method: zip.readUInt16LE(at + 10),
-      compressedSize: zip.readUInt32LE(at + 20),
-      size: zip.readUInt32LE(at + 24),
-      name: zip.toString('utf8', at + 46, at + 46 + nameLength),
-      offset: zip.readUInt32LE(at + 42),
-    });
-    at += 46 + nameLength + extraLength + commentLength;
-  }
-  return entries;
-}
-
-function extract(zip: Buffer, entry: ZipEntry): Buffer {
-  const start = entry.offset + 30 + zip.readUInt16LE(entry.offset + 26) + zip.readUInt16LE(entry.offset + 28);
-  const data = zip.subarray(start, start + entry.compressedSize);
-  return entry.method === 0 ? Buffer.from(data) : inflateRawSync(data);
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -92,14 +53,12 @@ async function main() {
     const functions: Record<string, unknown> = {};
     for (const [key, config] of Object.entries(service.functions)) {
       const zipFile = path.join(packageDir, `${key}.zip`);
-      const zip = readFileSync(zipFile);
-      const entries = zipEntries(zip);
       const target = path.join(unpackDir, key);
-      for (const entry of entries) {
-        if (entry.name.endsWith('/')) continue;
-        const file = path.join(target, entry.name);
+      const files = readZip(zipFile);
+      for (const [name, content] of files) {
+        const file = path.join(target, name);
         mkdirSync(path.dirname(file), { recursive: true });
-        writeFileSync(file, extract(zip, entry));
+        writeFileSync(file, content);
       }
       const handlerPath = config.handler.slice(0, config.handler.lastIndexOf('.'));
       const exportName = config.handler.slice(config.handler.lastIndexOf('.') + 1);
@@ -128,7 +87,7 @@ async function main() {
       }
       functions[key] = {
         zipBytes: statSync(zipFile).size,
-        files: entries.filter((e) => !e.name.endsWith('/')).map((e) => ({ name: e.name, bytes: e.size })),
+        files: [...files].map(([name, content]) => ({ name, bytes: content.length })),
         // Best of RUNS: a Lambda sandbox has its CPU to itself, this shared machine does not; the
         // median (with neighbours' noise) is kept beside it.
         requireMs: round(Math.min(...loads), 1),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { requireAdmin } from '../../src/commons/admin-auth';
 import { errorResult, header, httpHandler, json, parseJsonBody } from '../../src/commons/http';
 import * as z from 'zod/mini';
-import { requestInventoryAdjustment } from '../../src/use-cases/order-commands';
+import { requestInventoryAdjustment } from '../../src/use-cases/adjust-inventory';
 
 const AdjustmentSchema = z.object({
   sku: z.string().check(z.minLength(1), z.maxLength(64)),

@@ -1,6 +1,7 @@
 /**
  * The saga's hand-off to fulfilment (FulfillOrder). A module of its own so that its bundle does not
- * carry the Stripe SDK, which only the payment steps need (src/use-cases/saga-steps.ts).
+ * carry the Stripe SDK, which only the payment steps need (request-payment.ts,
+ * compensate-order.ts).
  */
 import { logger } from '../commons/logger';
 import { requireOrder } from '../adapters/orders-repository';

@@ -1,7 +1,5 @@
 import { logger, logOrder } from '../commons/logger';
-import { getProduct } from '../adapters/inventory-repository';
 import { getOrder, updateOrder } from '../adapters/orders-repository';
-import { sendInventoryUpdate } from '../adapters/queues';
 import { failPaymentWait, startCheckoutExecution } from '../adapters/saga';
 import { stockLines, type Order } from '../domain/order';
 import { PAID_STATUSES, PRE_PAYMENT_STATUSES } from '../domain/order-status';
@@ -82,16 +80,4 @@ export async function resumeAfterPayment(orderId: string): Promise<ResumeResult>
   }
   logger.info('Post-payment steps resumed by an operator', { executionName });
   return { result: 'RESUMED', executionName };
-}
-
-export type AdjustmentResult = { result: 'QUEUED'; updateId: string } | { result: 'UNKNOWN_SKU' };
-
-export async function requestInventoryAdjustment(
-  adjustment: { sku: string; delta: number; reason: string },
-  updateId: string,
-): Promise<AdjustmentResult> {
-  if (!(await getProduct(adjustment.sku))) return { result: 'UNKNOWN_SKU' };
-  await sendInventoryUpdate({ type: 'ADJUST', updateId, ...adjustment });
-  logger.info('Inventory adjustment queued', { sku: adjustment.sku, delta: adjustment.delta, updateId });
-  return { result: 'QUEUED', updateId };
 }

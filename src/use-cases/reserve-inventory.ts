@@ -1,6 +1,7 @@
 /**
  * The saga's first step (ReserveInventory). A module of its own so that its bundle does not carry
- * the Stripe SDK, which only the payment steps need (src/use-cases/saga-steps.ts).
+ * the Stripe SDK, which only the payment steps need (request-payment.ts,
+ * compensate-order.ts).
  */
 import { logger } from '../commons/logger';
 import { reserveStock } from '../adapters/inventory-repository';

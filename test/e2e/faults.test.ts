@@ -183,8 +183,8 @@ test('a payment whose amount differs from the order total: NEEDS_ATTENTION, one 
 // pre-payment value ('requires_payment_method') although Stripe reported 'succeeded' (PaymentState.status
 // is "the PaymentIntent's status as last reported by Stripe", src/domain/order.ts:29-30). The webhook's
 // FAIL_PAYMENT_WAIT branch (src/use-cases/handle-stripe-event.ts:88-92) does not record facts.status,
-// and the compensation's NEEDS_ATTENTION branch (src/use-cases/saga-steps.ts:79-89) does not record
-// 'succeeded' as its PAYMENT_SUCCEEDED branch does (:76). Same for PAID_AFTER_COMPENSATION (webhook).
+// and the compensation's NEEDS_ATTENTION branch (src/use-cases/compensate-order.ts) did not record
+// 'succeeded' as its PAYMENT_SUCCEEDED branch does. Same for PAID_AFTER_COMPENSATION (webhook).
 test('a paid order flagged for a mismatched amount shows payment.status succeeded', () => {
   expect(mismatchView).toBeDefined();
   expect(mismatchView!.payment.status).toBe('succeeded');

@@ -195,14 +195,14 @@ async function livePaymentIntents(orderIds: string[]) {
   return pollUntil(find, { accept: (live) => live.length === 0, timeoutMs: 5000, intervalMs: 250 }).catch(() => find());
 }
 
-// BUG: a cancel that lands while requestPayment is creating the PaymentIntent (token stored at
-// src/use-cases/saga-steps.ts:25, intent created at :29, not yet recorded) leaves a payable
-// PaymentIntent on a CANCELED order whose stock was released. The cancel (order-commands.ts:22-31)
-// fails the payment wait at once; compensateOrder reads the order before the intent id is stored
-// (saga-steps.ts:64) and cancels nothing (:71, NO_PAYMENT_INTENT); requestPayment's transition to
-// AWAITING_PAYMENT (:39) still succeeds, so its safety net (:40-46) does not fire; then the
-// compensation moves AWAITING_PAYMENT -> CANCELED (:94). Paying that intent later charges the
-// customer and flags the order NEEDS_ATTENTION (PAID_AFTER_COMPENSATION). It needs a timing window:
+// BUG (fixed): a cancel that lands while requestPayment is creating the PaymentIntent (token stored,
+// intent created, not yet recorded: src/use-cases/request-payment.ts) left a payable PaymentIntent
+// on a CANCELED order whose stock was released. The cancel (order-commands.ts, requestCancel)
+// fails the payment wait at once; compensateOrder read the order before the intent id was stored
+// and cancelled nothing (NO_PAYMENT_INTENT); requestPayment's transition to AWAITING_PAYMENT still
+// succeeded, so its safety net did not fire; then the compensation moved AWAITING_PAYMENT ->
+// CANCELED (src/use-cases/compensate-order.ts). Paying that intent later charged the
+// customer and flagged the order NEEDS_ATTENTION (PAID_AFTER_COMPENSATION). It needs a timing window:
 // the first sweep ran alongside other scenarios; more sweeps follow until one shows it (about a
 // second each).
 test('no cancelled order keeps a payable PaymentIntent, whenever the customer cancelled', async () => {

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { readZip } from '../../bench/lib/zip';
 
 const root = join(__dirname, '..', '..');
 type Resource = { Type: string; Properties?: any; DependsOn?: string | string[] };
@@ -55,6 +56,33 @@ describe('serverless package', () => {
     );
     const handler = readFileSync(join(outDir, 'getOrder.zip'));
     expect(handler.includes(Buffer.from('node_modules/@aws-sdk'))).toBe(false);
+  });
+
+  // Loading an SDK client package costs a cold start 4-20 ms (bench/: "Cold-start proxies"): a
+  // function loads only the clients its own code path can call. A new entry here is a choice.
+  test('each bundle loads only the AWS SDK clients its function uses', () => {
+    const expected: Record<string, string[]> = {
+      adjustInventory: ['dynamodb', 'sqs', 'ssm'],
+      cancelOrder: ['dynamodb', 'sfn'],
+      compensateOrder: ['dynamodb', 'sns', 'ssm'],
+      createCheckout: ['dynamodb', 'sfn'],
+      flagNeedsAttention: ['dynamodb', 'sns'],
+      fulfillOrder: ['dynamodb', 'sqs'],
+      getOrder: ['dynamodb'],
+      inventoryWorker: ['dynamodb'],
+      notifySlack: ['ssm'],
+      products: ['dynamodb'],
+      requestPayment: ['dynamodb', 'ssm'],
+      reserveInventory: ['dynamodb'],
+      resumeOrder: ['dynamodb', 'sfn', 'ssm'],
+      stripeWebhook: ['dynamodb', 'sfn', 'sns', 'ssm'],
+    };
+    const loaded: Record<string, string[]> = {};
+    for (const name of Object.keys(expected)) {
+      const code = [...readZip(join(outDir, `${name}.zip`)).values()].map((content) => content.toString('utf8')).join('\n');
+      loaded[name] = [...new Set([...code.matchAll(/require\("@aws-sdk\/client-([a-z0-9-]+)"\)/g)].map((match) => match[1]))].sort();
+    }
+    expect(loaded).toEqual(expected);
   });
 
   test('every function runs nodejs22.x on arm64 with its own role', () => {

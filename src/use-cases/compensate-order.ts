@@ -1,61 +1,17 @@
 /**
- * The saga's activities: what each Lambda task of stepfunctions/checkout.asl.yml does.
- * The state machine orchestrates; the decisions are here and in src/domain. ReserveInventory and
- * FulfillOrder live in modules of their own (no Stripe SDK in their bundles), re-exported here.
+ * The saga's CompensateOrder task (stepfunctions/checkout.asl.yml): the state machine only routes
+ * on the outcome returned here; the decision is src/domain/compensation.ts.
  */
 import { logger } from '../commons/logger';
 import { releaseStock } from '../adapters/inventory-repository';
 import { requireOrder, transitionOrder, updateOrder } from '../adapters/orders-repository';
-import { cancelPaymentIntent, createPaymentIntent } from '../adapters/payments';
+import { cancelPaymentIntent } from '../adapters/payments';
 import { compensationCause, planCompensation } from '../domain/compensation';
-import { InvalidOrderState, OrderCanceled } from '../domain/errors';
+import { InvalidOrderState } from '../domain/errors';
 import { stockLines } from '../domain/order';
-import { FINAL_STATUSES, PRE_PAYMENT_STATUSES } from '../domain/order-status';
+import { FINAL_STATUSES } from '../domain/order-status';
 import { nowIso } from './clock';
 import { flagOrderNeedsAttention } from './flag-needs-attention';
-
-export { reserveInventory } from './reserve-inventory';
-
-/**
- * The payment wait's task: store the token first (so the webhook can always resume), then create
- * the PaymentIntent (idempotent per order) and show AWAITING_PAYMENT.
- */
-export async function requestPayment(orderId: string, taskToken: string) {
-  // Atomic with the cancel handler's write: one of the two always sees the other.
-  const order = await updateOrder(orderId, { set: { taskToken } }, PRE_PAYMENT_STATUSES);
-  if (!order) throw new InvalidOrderState(`Order ${orderId} no longer waits for payment`);
-  if (order.cancelRequestedAt) throw new OrderCanceled(orderId);
-
-  const intent = await createPaymentIntent(order);
-  const payment = {
-    'payment.paymentIntentId': intent.id,
-    'payment.clientSecret': intent.clientSecret,
-    'payment.status': intent.status,
-  };
-  // Recording the intent and compensateOrder's claim are atomic writes on the same item: if a
-  // cancel or compensation began first, this write is refused and the intent is cancelled here;
-  // otherwise the compensation's claim returns the intent id and it cancels it.
-  const notClosing = { absent: ['cancelRequestedAt', 'compensationStartedAt'] };
-  let recorded: boolean;
-  if (order.status === 'AWAITING_PAYMENT') {
-    recorded = (await updateOrder(orderId, { set: payment }, ['AWAITING_PAYMENT'], notClosing)) !== undefined;
-  } else {
-    try {
-      await transitionOrder(orderId, 'AWAITING_PAYMENT', nowIso(), { set: payment }, notClosing);
-      recorded = true;
-    } catch (error) {
-      if (!(error instanceof InvalidOrderState)) throw error;
-      recorded = false;
-    }
-  }
-  if (!recorded) {
-    logger.info('Order cancelled or expiring while its PaymentIntent was created; cancelling it');
-    await cancelPaymentIntent(intent.id);
-    return { paymentIntentId: intent.id };
-  }
-  logger.info('Awaiting payment', { paymentIntentId: intent.id });
-  return { paymentIntentId: intent.id };
-}
 
 export type CompensationOutcome = 'PAYMENT_SUCCEEDED' | 'NEEDS_ATTENTION' | 'CLOSED' | 'FAILED_BEFORE_PAYMENT';
 
@@ -113,5 +69,3 @@ export async function compensateOrder(
   logger.info('Order compensated', { status: plan.status, reason: plan.failureReason });
   return { outcome: plan.outcome, status: plan.status };
 }
-
-export { fulfillOrder } from './fulfill-order';
