@@ -195,7 +195,7 @@ function report(parts: Record<string, any>): string {
     section('2. Throughput and latency of the local cloud', saga.command);
     lines.push(
       table([
-        ['customers', 'poll ms', 'completed', 'orders/s', 'POST->AWAITING p50/p95/p99 ms', 'confirm->COMPLETED p50/p95/p99 ms', 'seen by customer (p50s)', 'DynamoDB calls/order (+polls)', 'main CPU', 'webhook deliverer busy'],
+        ['customers', 'poll ms', 'completed', 'orders/s', 'POST->AWAITING p50/p95/p99 ms', 'confirm->COMPLETED p50/p95/p99 ms', 'seen by customer (p50s)', 'DynamoDB calls/order (+polls)', 'webhook deliverer busy'],
         ...saga.throughput.map((l: any) => [
           String(l.customers),
           String(l.pollMs),
@@ -205,7 +205,6 @@ function report(parts: Record<string, any>): string {
           `${l.toCompletedMs.p50}/${l.toCompletedMs.p95}/${l.toCompletedMs.p99}`,
           l.toAwaitingSeenMs ? `${l.toAwaitingSeenMs.p50}, ${l.toCompletedSeenMs.p50}` : '-',
           `${l.dynamoDbCallsPerOrder} (${l.dynamoDbCallsPerOrderWithPolls})`,
-          String(l.mainProcessCpu),
           String(l.webhookDelivererBusy),
         ]),
       ]),
@@ -214,26 +213,22 @@ function report(parts: Record<string, any>): string {
     lines.push(
       `   DynamoDB Local ceiling, same run: ${c.conditionalWritesPerSecond} conditional writes/s (${c.concurrency} callers, 1,000 items) / ${c.dynamoDbCallsPerOrder} DynamoDB calls per order = ${c.ceilingOrdersPerSecond} orders/s`,
       `   ratio: ${c.bestOrdersPerSecond} orders/s reached (N=${c.bestAtCustomers}) / ${c.ceilingOrdersPerSecond} = ${c.ratio} (goal >= 0.5: ${c.ratio >= 0.5 ? 'met' : 'NOT MET'})`,
-    );
-    if (c.coresBusy) {
-      lines.push(
-        `   while measuring the ceiling: DynamoDB Local ${c.coresBusy.dynamodbLocal} cores busy (${c.dynamodbLocalCpuMsPerWrite} CPU ms per write), the SDK client ${c.coresBusy.client} cores`,
-        '   where an order\'s CPU goes (CPU ms per completed order, per process; cores busy in brackets):',
-        table([
-          ['N', ...Object.keys(saga.throughput[0].cpu.msPerOrder), 'total', 'machine bound orders/s (without customers)'],
-          ...saga.throughput.map((l: any) => [
-            String(l.customers),
-            ...Object.keys(l.cpu.msPerOrder).map((name) => `${l.cpu.msPerOrder[name]} (${l.cpu.coresBusy[name]})`),
-            String(l.cpu.totalMsPerOrder),
-            `${l.cpu.machineBoundOrdersPerSecond} (${l.cpu.machineBoundWithoutCustomersOrdersPerSecond})`,
-          ]),
+      `   while measuring the ceiling: DynamoDB Local ${c.coresBusy.dynamodbLocal} cores busy (${c.dynamodbLocalCpuMsPerWrite} CPU ms per write), the SDK client ${c.coresBusy.client} cores`,
+      '   where an order\'s CPU goes (CPU ms per completed order, per process; cores busy in brackets):',
+      table([
+        ['N', ...Object.keys(saga.throughput[0].cpu.msPerOrder), 'total', 'machine bound orders/s (without customers)'],
+        ...saga.throughput.map((l: any) => [
+          String(l.customers),
+          ...Object.keys(l.cpu.msPerOrder).map((name) => `${l.cpu.msPerOrder[name]} (${l.cpu.coresBusy[name]})`),
+          String(l.cpu.totalMsPerOrder),
+          `${l.cpu.machineBoundOrdersPerSecond} (${l.cpu.machineBoundWithoutCustomersOrdersPerSecond})`,
         ]),
-        `   machine bound: ${c.machineBoundRatio} of the ceiling with ${saga.throughput[0].cpu.cores} cores all busy at the best load's CPU per order (${c.machineBoundWithoutCustomersRatio} if the customers ran elsewhere)`,
-      );
-    }
+      ]),
+      `   machine bound: ${c.machineBoundRatio} of the ceiling with ${saga.throughput[0].cpu.cores} cores all busy at the best load's CPU per order (${c.machineBoundWithoutCustomersRatio} if the customers ran elsewhere)`,
+    );
     lines.push(
       '   latencies: from the request sent to the status time in the order\'s history (written on this machine\'s clock); "seen by customer" adds the poll interval;',
-      '   main CPU: CPU time of the process that runs handlers, engine, HTTP API and Stripe emulator, over wall time (1.0 = one core; the customers run in their own process);',
+      '   main: the process that runs handlers, engine, HTTP API and Stripe emulator; the customers run in their own process;',
       '   webhook deliverer busy: sum of acknowledgement times over wall time (the emulator sends up to 8 at once: 8.0 = saturated).',
     );
     for (const l of saga.throughput) if (l.errors?.length) lines.push(`   N=${l.customers} errors: ${l.errors.join(' | ')}`);

@@ -26,7 +26,7 @@ export interface BenchCloud {
   dynamodb: DynamoDBClient;
   sqs: SQSClient;
   stripeRequests: string[];
-  customer(pollMs?: number): Customer;
+  customer(): Customer;
   /** Waits until executions are closed, webhooks delivered, product queues drained and no Lambda ran for `quietMs`. */
   settle(orderIds: string[], timeoutMs?: number): Promise<void>;
   /** Runs `work`, settles, and summarises the usage of that window per order. */
@@ -124,7 +124,7 @@ export async function startBenchCloud(options: { paymentWindowSeconds: number })
       dynamodb,
       sqs,
       stripeRequests,
-      customer: (pollMs = 20) => new Customer(cloud.apiUrl, cloud.stripe.apiBase!, cloud.stripe.secretKey, pollMs),
+      customer: () => new Customer(cloud.apiUrl, cloud.stripe.apiBase!, cloud.stripe.secretKey),
       settle,
       async scenario(work) {
         const mark = recorder.mark();

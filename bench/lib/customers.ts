@@ -1,14 +1,9 @@
-/** Starts bench/lib/customers-process.ts as a child process, hands it a job, and waits for its result. */
+/** Runs bench/lib/customers-process.ts as a child process: hands it a job, resolves with its result. */
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import type { CustomersJob, CustomersResult } from './customers-process';
 
-export interface RunningCustomers {
-  pid: number;
-  result: Promise<CustomersResult>;
-}
-
-export function startCustomers(job: CustomersJob): RunningCustomers {
+export function runCustomersInChildProcess(job: CustomersJob): Promise<CustomersResult> {
   // The parent runs under tsx: its exec arguments (the TypeScript loader) are inherited.
   const child = fork(path.join(__dirname, 'customers-process.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const result = new Promise<CustomersResult>((resolve, reject) => {
@@ -17,5 +12,5 @@ export function startCustomers(job: CustomersJob): RunningCustomers {
     child.once('error', reject);
   });
   child.send(job);
-  return { pid: child.pid ?? -1, result };
+  return result;
 }

@@ -15,7 +15,7 @@ import type { Purchase } from '../lib/customer';
 import { progress, runPart } from '../lib/part';
 import { distribution, round } from '../lib/stats';
 import { summarise } from '../lib/usage';
-import { startCustomers } from '../lib/customers';
+import { runCustomersInChildProcess } from '../lib/customers';
 import { cpuBetween, cpuSnapshot, type CpuSeconds } from '../lib/process-cpu';
 import os from 'node:os';
 
@@ -40,8 +40,6 @@ interface LoadResult {
   /** payment_intent.succeeded only: the delivery that resumes the saga. */
   webhookSucceededAckMs: ReturnType<typeof distribution>;
   pollsPerOrder: number;
-  /** CPU time of this process (handlers, engine, HTTP API, emulator) over wall time: 1 = one core busy. */
-  mainProcessCpu: number;
   cpu: ReturnType<typeof cpuFigures>;
   /** Sum of webhook acknowledgement times over wall time: the emulator sends up to 8 at once, so 8 = saturated. */
   webhookDelivererBusy: number;
@@ -61,7 +59,7 @@ async function load(bench: BenchCloud, customers: number, durationMs: number, sk
   const { cloud } = bench;
   const children = { dynamodbLocal: cloud.infra.pids.dynamodb, fauxqs: cloud.infra.pids.fauxqs };
   const cpuBefore = cpuSnapshot(children);
-  const running = startCustomers({
+  const { purchases, errors, startedAt: started, endedAt, cpuSeconds: customersCpu } = await runCustomersInChildProcess({
     apiUrl: cloud.apiUrl,
     stripeApiBase: cloud.stripe.apiBase!,
     stripeSecretKey: cloud.stripe.secretKey,
@@ -71,7 +69,6 @@ async function load(bench: BenchCloud, customers: number, durationMs: number, sk
     skus,
     maxOrders,
   });
-  const { purchases, errors, startedAt: started, endedAt, cpuSeconds: customersCpu } = await running.result;
   const cpuUsed: CpuSeconds = { ...cpuBetween(cpuBefore, cpuSnapshot(children)), customers: customersCpu };
   const completed = purchases.filter((p) => p.status === 'COMPLETED');
   const lastCompletion = Math.max(...completed.map((p) => p.completedAt), started + 1);
@@ -98,7 +95,6 @@ async function load(bench: BenchCloud, customers: number, durationMs: number, sk
     webhookAckMs: distribution(acks),
     webhookSucceededAckMs: distribution(deliveries.filter((d) => d.type === 'payment_intent.succeeded').map((d) => d.durationMs)),
     pollsPerOrder: round(summary.perOrder.getOrderPolls, 1),
-    mainProcessCpu: round((cpuUsed.main * 1000) / wallMs, 2),
     cpu: cpuFigures(cpuUsed, wallMs, completed.length),
     webhookDelivererBusy: round(acks.reduce((a, b) => a + b, 0) / wallMs, 2),
     dynamoDbCallsPerOrder: summary.perOrder.dynamoDbCalls,
