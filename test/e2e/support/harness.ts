@@ -312,6 +312,24 @@ export class E2e {
     return found;
   }
 
+  /** The saga's execution of an order is named after it (src/use-cases/accept-checkout.ts). */
+  executionArn(name: string): string {
+    return this.cloud.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
+  }
+
+  /** Waits until the named execution has ended and describes it. */
+  waitForExecutionEnd(name: string, timeoutMs = 20_000) {
+    return this.cloud.stepFunctions.waitForExecution(this.executionArn(name), { timeoutMs });
+  }
+
+  /** The states the named execution entered, in order. */
+  statesEntered(name: string): string[] {
+    return this.cloud.stepFunctions
+      .getExecutionHistory(this.executionArn(name), { maxResults: 1000 })
+      .events.filter((event) => event.type.endsWith('StateEntered'))
+      .map((event) => (event.stateEnteredEventDetails as { name: string }).name);
+  }
+
   async executionCount(): Promise<number> {
     let count = 0;
     let nextToken: string | undefined;
