@@ -112,6 +112,13 @@ describe('stripeWebhook: signature', () => {
     expectRejected(await invoke(handler, delivery(payload, 'not a signature')));
   });
 
+  test('only a v0= signature (the legacy scheme), even one that is a valid HMAC of the body -> 400: only v1 is verified', async () => {
+    const payload = JSON.stringify(stripeEvent());
+    const v1 = signed(payload);
+    expectRejected(await invoke(handler, delivery(payload, v1.replace('v1=', 'v0='))));
+    expectRejected(await invoke(handler, delivery(payload, `${v1.split(',')[0]},v0=deadbeef`)));
+  });
+
   test('a stale signature (older than the 5-minute tolerance) -> 400', async () => {
     const payload = JSON.stringify(stripeEvent());
     const tenMinutesAgo = Math.floor(Date.now() / 1000) - 600;
