@@ -6,12 +6,9 @@
  */
 import { startE2e, type E2e, type OrderView } from './support/harness';
 import { pollUntil } from './support/poll';
+import { once } from '../support/once';
 
 let e2e: E2e;
-/** Views of the order of the fulfilment scenario, for the checks that follow it. */
-let flaggedView: OrderView | undefined;
-let resumedView: OrderView | undefined;
-let mismatchView: OrderView | undefined;
 
 beforeAll(async () => {
   e2e = await startE2e();
@@ -57,7 +54,8 @@ test('a transient failure of reserveInventory is retried and the order still com
   expect(await e2e.opsAlerts(order.orderId)).toEqual([]);
 });
 
-test('fulfilment keeps failing after payment: NEEDS_ATTENTION, one alert, no refund; heal + resume -> COMPLETED', async () => {
+// The two long scenarios run once, by whichever test needs them first (see once()).
+const fulfilmentScenario = once(async (): Promise<{ flagged: OrderView; resumed: OrderView }> => {
   const sku = 'HOODIE-GREY-M';
   const before = await e2e.stock(sku);
   await e2e.setFault('fulfillOrder', 'always');
@@ -72,7 +70,6 @@ test('fulfilment keeps failing after payment: NEEDS_ATTENTION, one alert, no ref
   expect(flagged.failureReason).toMatch(/payment was received/i);
   expect(flagged.payment).toMatchObject({ paymentIntentId, status: 'succeeded', clientSecret: null });
   expect(await e2e.faults()).toEqual([{ functionName: 'fulfillOrder', mode: 'always', injected: 5 }]);
-  flaggedView = flagged;
 
   const alerts = await e2e.opsAlerts(order.orderId);
   expect(alerts).toHaveLength(1);
@@ -110,7 +107,6 @@ test('fulfilment keeps failing after payment: NEEDS_ATTENTION, one alert, no ref
   const completed = await e2e.waitForStatus(order.orderId, 'COMPLETED', { timeoutMs: 20_000, passThrough: ['NEEDS_ATTENTION'] });
   expect(statuses(completed)).toEqual(['PENDING', 'AWAITING_PAYMENT', 'PAID', 'NEEDS_ATTENTION', 'PAID', 'COMPLETED']);
   expect(completed.payment).toMatchObject({ paymentIntentId, status: 'succeeded' });
-  resumedView = completed;
   await e2e.waitForStock(sku, { available: before.available - 1, reserved: before.reserved, sold: before.sold + 1 });
   expect(await e2e.opsAlerts(order.orderId)).toHaveLength(1);
   expect((await e2e.stripe.paymentIntents.retrieve(paymentIntentId)).status).toBe('succeeded');
@@ -120,41 +116,41 @@ test('fulfilment keeps failing after payment: NEEDS_ATTENTION, one alert, no ref
   expect(again.status).toBe(409);
   expect(again.body.error.code).toBe('ORDER_NOT_RESUMABLE');
   expect((await e2e.resume('ord_AAAAAAAAAAAAAAAAAAAAAA')).status).toBe(404);
+  return { flagged, resumed: completed };
+});
+
+test('fulfilment keeps failing after payment: NEEDS_ATTENTION, one alert, no refund; heal + resume -> COMPLETED', async () => {
+  await fulfilmentScenario();
 }, 90_000);
 
-// BUG: the public order view (GET /orders/{id}, readable by anyone holding the order id) shows the
-// raw Step Functions error Cause of the failed step as failureReason, stack trace and source paths
-// included: functions/flag-needs-attention/handler.ts:19 builds the reason from failure.Cause,
-// src/use-cases/flag-needs-attention.ts:29 stores it as failureReason, src/domain/order.ts:93 returns
-// it. On AWS the Cause of a Lambda error carries its stackTrace (/var/task/... paths) the same way.
-test('the customer-facing view of a NEEDS_ATTENTION order does not expose internal error details', () => {
-  expect(flaggedView).toBeDefined();
-  expect(flaggedView!.failureReason).toEqual(expect.any(String));
-  expect(flaggedView!.failureReason).not.toMatch(/\.[jt]s:\d+|\n?\s+at \S+ \(|"trace"|stackTrace|errorType/);
-});
+// Regression (fixed): the public order view showed the failed step's raw error Cause (stack trace,
+// source paths) as failureReason.
+test('the customer-facing view of a NEEDS_ATTENTION order does not expose internal error details', async () => {
+  const { flagged } = await fulfilmentScenario();
+  expect(flagged.failureReason).toEqual(expect.any(String));
+  expect(flagged.failureReason).not.toMatch(/\.[jt]s:\d+|\n?\s+at \S+ \(|"trace"|stackTrace|errorType/);
+}, 90_000);
 
-// BUG: after an operator's resume the order is COMPLETED but still shows the failureReason of the
-// episode it recovered from ("FulfillOrder failed after its retries: ..."): MarkPaid
-// (stepfunctions/checkout.asl.yml:121) removes taskToken and attentionStatus but not failureReason,
-// and nothing later clears it. A completed order otherwise has failureReason null.
-test('a resumed order, once COMPLETED, no longer shows a failure reason', () => {
-  expect(resumedView).toBeDefined();
-  expect(resumedView!.status).toBe('COMPLETED');
-  expect(resumedView!.failureReason).toBeNull();
-});
+// Regression (fixed): a resumed order, once COMPLETED, still showed the failureReason of the episode
+// it recovered from.
+test('a resumed order, once COMPLETED, no longer shows a failure reason', async () => {
+  const { resumed } = await fulfilmentScenario();
+  expect(resumed.status).toBe('COMPLETED');
+  expect(resumed.failureReason).toBeNull();
+}, 90_000);
 
 // Regression: notifySlack used to fail on every alert in the local cloud (it called the real SSM
 // endpoint for the Slack URL; fixed by 6f353b2). Without a Slack URL the alert is only logged.
 test('the ops alert is handed to notifySlack, which logs it (no Slack URL locally) instead of failing', async () => {
-  expect(flaggedView).toBeDefined();
+  await fulfilmentScenario();
   const invocations = await pollUntil(() => e2e.logsMatching(/\[lambda\] notifySlack /), {
     accept: (lines) => lines.length > 0,
     description: 'an invocation of notifySlack',
   });
   expect(invocations.filter((line) => line.includes(' failed: '))).toEqual([]);
-});
+}, 90_000);
 
-test('a payment whose amount differs from the order total: NEEDS_ATTENTION, one alert, stock kept, not resumable', async () => {
+const mismatchScenario = once(async (): Promise<OrderView> => {
   const sku = 'MUG-LOGO';
   const before = await e2e.stock(sku);
   const { order, paymentIntentId } = await e2e.checkoutAwaitingPayment([{ sku, quantity: 1 }]);
@@ -163,7 +159,6 @@ test('a payment whose amount differs from the order total: NEEDS_ATTENTION, one 
   expect((await e2e.pay(paymentIntentId, 'pm_card_visa')).intent).toMatchObject({ status: 'succeeded', amount_received: 100 });
 
   const flagged = await e2e.waitForStatus(order.orderId, 'NEEDS_ATTENTION');
-  mismatchView = flagged;
   expect(statuses(flagged)).toEqual(['PENDING', 'AWAITING_PAYMENT', 'NEEDS_ATTENTION']);
   expect(flagged.failureReason).toMatch(/payment was received/i);
   const alerts = await e2e.opsAlerts(order.orderId);
@@ -177,15 +172,15 @@ test('a payment whose amount differs from the order total: NEEDS_ATTENTION, one 
   expect(resume.status).toBe(409);
   expect(resume.body.error.code).toBe('ORDER_NOT_RESUMABLE');
   expect((await e2e.order(order.orderId)).status).toBe('NEEDS_ATTENTION');
+  return flagged;
 });
 
-// BUG: when a succeeded payment ends in NEEDS_ATTENTION instead of PAID, payment.status keeps the
-// pre-payment value ('requires_payment_method') although Stripe reported 'succeeded' (PaymentState.status
-// is "the PaymentIntent's status as last reported by Stripe", src/domain/order.ts:29-30). The webhook's
-// FAIL_PAYMENT_WAIT branch (src/use-cases/handle-stripe-event.ts:88-92) does not record facts.status,
-// and the compensation's NEEDS_ATTENTION branch (src/use-cases/compensate-order.ts) did not record
-// 'succeeded' as its PAYMENT_SUCCEEDED branch does. Same for PAID_AFTER_COMPENSATION (webhook).
-test('a paid order flagged for a mismatched amount shows payment.status succeeded', () => {
-  expect(mismatchView).toBeDefined();
-  expect(mismatchView!.payment.status).toBe('succeeded');
+test('a payment whose amount differs from the order total: NEEDS_ATTENTION, one alert, stock kept, not resumable', async () => {
+  await mismatchScenario();
+});
+
+// Regression (fixed): a succeeded payment flagged NEEDS_ATTENTION kept its pre-payment
+// payment.status although Stripe reported 'succeeded'.
+test('a paid order flagged for a mismatched amount shows payment.status succeeded', async () => {
+  expect((await mismatchScenario()).payment.status).toBe('succeeded');
 });

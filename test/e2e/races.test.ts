@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { checkoutBody, startE2e, type E2e, type OrderView } from './support/harness';
 import { pollUntil } from './support/poll';
+import { once } from '../support/once';
 
 const REORDER_WINDOW_MS = 800;
 let e2e: E2e;
@@ -35,13 +36,17 @@ async function checkoutThenCancel(sku: string, delayMs: number): Promise<OrderVi
 }
 
 const CANCEL_DELAYS_MS = Array.from({ length: 20 }, (_, i) => i * 20);
-let sweptOrders: string[] = [];
-
-test.concurrent('customers cancelling at any moment after checkout: every order ends CANCELED with its stock back', async () => {
+/** The first sweep of cancels, run alongside the other concurrent scenarios; read by two tests. */
+const firstCancelSweep = once(async () => {
   const sku = 'TSHIRT-BLUE-M';
   const before = await e2e.stock(sku);
   const orders = await Promise.all(CANCEL_DELAYS_MS.map((delay) => checkoutThenCancel(sku, delay)));
-  sweptOrders = orders.map((order) => order.orderId);
+  return { sku, before, orders };
+});
+
+test.concurrent('customers cancelling at any moment after checkout: every order ends CANCELED with its stock back', async () => {
+  const { sku, before, orders } = await firstCancelSweep();
+  const sweptOrders = orders.map((order) => order.orderId);
 
   for (const order of orders) {
     expect(order.failureReason).toBe('Cancelled by the customer');
@@ -150,13 +155,8 @@ function waitForWebhooksIdle() {
   });
 }
 
-// BUG: the webhook writes payment.status from whichever pre-payment payment_intent.* event is
-// delivered last (src/use-cases/handle-stripe-event.ts:95-107 RECORD_DECLINE, :109-110
-// RECORD_ACTION_REQUIRED). Only 'succeeded' is protected (paymentStatusNotIn); event order
-// (event.created) and the PaymentIntent's current state are not checked. Stripe does not guarantee
-// ordered delivery, so an older payment_intent.requires_action delivered after the newer
-// payment_intent.payment_failed leaves the order showing 'requires_action' for an intent that is
-// 'requires_payment_method' (the customer is told to finish 3DS instead of trying another card).
+// Regression (fixed): payment.status followed whichever pre-payment event was delivered last;
+// Stripe does not order deliveries, so an older requires_action could overwrite a newer decline.
 test('out-of-order webhooks do not roll payment.status back to an older PaymentIntent state', async () => {
   const { order, paymentIntentId } = await e2e.checkoutAwaitingPayment([{ sku: 'STICKER-PACK', quantity: 1 }]);
   // A fresh reorder window: requires_action opens it, payment_failed joins it, and they are
@@ -195,7 +195,7 @@ async function livePaymentIntents(orderIds: string[]) {
   return pollUntil(find, { accept: (live) => live.length === 0, timeoutMs: 5000, intervalMs: 250 }).catch(() => find());
 }
 
-// BUG (fixed): a cancel that lands while requestPayment is creating the PaymentIntent (token stored,
+// Regression (fixed): a cancel that lands while requestPayment is creating the PaymentIntent (token stored,
 // intent created, not yet recorded: src/use-cases/request-payment.ts) left a payable PaymentIntent
 // on a CANCELED order whose stock was released. The cancel (order-commands.ts, requestCancel)
 // fails the payment wait at once; compensateOrder read the order before the intent id was stored
@@ -206,8 +206,9 @@ async function livePaymentIntents(orderIds: string[]) {
 // the first sweep ran alongside other scenarios; more sweeps follow until one shows it (about a
 // second each).
 test('no cancelled order keeps a payable PaymentIntent, whenever the customer cancelled', async () => {
-  expect(sweptOrders).toHaveLength(CANCEL_DELAYS_MS.length);
-  let live = await livePaymentIntents(sweptOrders);
+  const { orders: swept } = await firstCancelSweep();
+  expect(swept).toHaveLength(CANCEL_DELAYS_MS.length);
+  let live = await livePaymentIntents(swept.map((order) => order.orderId));
   for (let round = 0; round < 6 && live.length === 0; round++) {
     const orders = await Promise.all(CANCEL_DELAYS_MS.map((delay) => checkoutThenCancel('STICKER-PACK', delay)));
     live = await livePaymentIntents(orders.map((order) => order.orderId));

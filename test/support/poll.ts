@@ -19,6 +19,17 @@ function show(value: unknown): string {
   }
 }
 
+/**
+ * Thrown by a probe for an answer that waiting will not make right (a 5xx from the API): pollUntil
+ * fails at once with it instead of counting it as "not yet", so an intermittent error is not hidden.
+ */
+export class UnexpectedAnswer extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnexpectedAnswer';
+  }
+}
+
 export interface PollOptions<T> {
   timeoutMs?: number;
   intervalMs?: number;
@@ -27,7 +38,8 @@ export interface PollOptions<T> {
 }
 
 /**
- * Calls `probe` until it returns an accepted value and returns it. Errors count as "not yet".
+ * Calls `probe` until it returns an accepted value and returns it. Errors count as "not yet",
+ * except UnexpectedAnswer, which fails the poll at once.
  * On the deadline, fails with what it saw last.
  */
 export async function pollUntil<T>(
@@ -45,6 +57,7 @@ export async function pollUntil<T>(
       if (done(value as T)) return value as T;
       last = value;
     } catch (error) {
+      if (error instanceof UnexpectedAnswer) throw error;
       last = error;
     }
     if (Date.now() >= deadline) {

@@ -8,6 +8,7 @@ import Stripe from 'stripe';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../../local/cloud';
 import type { OpsAlert } from '../../../src/domain/ops-alert';
 import { pollUntil, PollTimeout } from './poll';
+import { UnexpectedAnswer } from '../../support/poll';
 
 export type OrderStatus =
   | 'PENDING'
@@ -155,6 +156,8 @@ export class E2e {
 
   async order(orderId: string): Promise<OrderView> {
     const reply = await this.http<OrderView>('GET', `/orders/${orderId}`);
+    // A 5xx is a failure whenever it comes, not a "not yet" for the polls built on this.
+    if (reply.status >= 500) throw new UnexpectedAnswer(`GET /orders/${orderId} answered ${reply.status}: ${reply.text}`);
     if (reply.status !== 200) throw new Error(`GET /orders/${orderId} answered ${reply.status}: ${reply.text}`);
     return reply.body;
   }
@@ -231,6 +234,7 @@ export class E2e {
 
   async stock(sku: string): Promise<Stock> {
     const reply = await this.http<Stock>('GET', `/products/${encodeURIComponent(sku)}`);
+    if (reply.status >= 500) throw new UnexpectedAnswer(`GET /products/${sku} answered ${reply.status}: ${reply.text}`);
     if (reply.status !== 200) throw new Error(`GET /products/${sku} answered ${reply.status}: ${reply.text}`);
     return reply.body;
   }

@@ -79,7 +79,6 @@ describe('invocation', () => {
     const startedAt = Date.now();
     await expect(lambda.invoke('slow', {})).rejects.toMatchObject({ name: 'Sandbox.Timedout', message: expect.stringContaining('Task timed out after 1.00 seconds') });
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(990);
-    expect(Date.now() - startedAt).toBeLessThan(5000);
   });
 
   test('runs callback-style handlers', async () => {

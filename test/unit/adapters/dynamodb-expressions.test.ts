@@ -102,11 +102,7 @@ describe('ExpressionBuilder', () => {
     expect(expr.names['#line_2']).toBe('line-2');
   });
 
-  // BUG: src/adapters/dynamodb-expressions.ts:29 derives the placeholder from the name with
-  // non-word characters replaced by "_", so two different attribute names ("line-2" and "line_2")
-  // get the same placeholder and the second silently overwrites the first in
-  // ExpressionAttributeNames: the update writes the wrong attribute. Latent (no caller uses such
-  // names today), but the builder is general-purpose.
+  // Regression (fixed): "line-2" and "line_2" shared a placeholder, so an update wrote the wrong attribute.
   test('two different names never share a placeholder', () => {
     const expr = new ExpressionBuilder();
     const update = expr.update({ set: { 'line-2': 'a', line_2: 'b' } });

@@ -198,11 +198,8 @@ describe('decideWebhookAction: task token not stored yet', () => {
     );
   });
 
-  // BUG: src/domain/webhook-decision.ts:63-70 checks the amount before the token, so a mismatched
-  // payment on an order whose wait has not stored its token yet is decided FAIL_PAYMENT_WAIT, which
-  // src/use-cases/handle-stripe-event.ts:89 carries out as SendTaskFailure(order.taskToken!) with an
-  // undefined token: the webhook answers 500 INTERNAL_ERROR (logged as unhandled) instead of 503
-  // RETRY_LATER. FAIL_PAYMENT_WAIT, like RESUME_SAGA, needs the stored token.
+  // Regression (fixed): the amount was checked before the token, so a mismatched payment with no
+  // stored token was decided FAIL_PAYMENT_WAIT, which needs the token; now it waits (RETRY_LATER).
   test('a mismatched amount with no token stored yet -> RETRY_LATER (there is no wait to fail yet)', () => {
     const decision = decideWebhookAction(facts({ amountReceived: 1 }), anOrder({ taskToken: undefined }));
     expect(decision.action).toBe('RETRY_LATER');

@@ -189,10 +189,8 @@ describe('stripeWebhook: signature', () => {
     expect(useCase).not.toHaveBeenCalled();
   });
 
-  // BUG: functions/stripe-webhook/handler.ts:31 reads the secret inside the try whose catch answers
-  // every failure as 400 INVALID_SIGNATURE, so a missing secret (or an SSM outage/throttle) is logged
-  // as "Rejected a webhook with a missing or invalid signature" and answered 4xx: our own fault is
-  // reported as Stripe's, and 5xx-based alarms never fire. Expected: 500 INTERNAL_ERROR.
+  // Regression (fixed): a missing secret (or an SSM outage) was answered 400 INVALID_SIGNATURE,
+  // blaming Stripe for our own fault and keeping 5xx alarms silent.
   test('no webhook secret configured is our fault: 500, not 400 INVALID_SIGNATURE', async () => {
     delete process.env.STRIPE_WEBHOOK_SECRET;
     const payload = JSON.stringify(stripeEvent());
@@ -299,8 +297,8 @@ describe('stripeWebhook: outcomes', () => {
   });
 
   // Same defect as the test.failing in test/unit/domain/webhook-decision.test.ts, seen from outside.
-  // BUG: src/domain/webhook-decision.ts:63-70 + src/use-cases/handle-stripe-event.ts:89 - a mismatched
-  // amount before the token is stored calls failPaymentWait(undefined) instead of answering 503.
+  // Regression (fixed): a mismatched amount before the token was stored failed the wait with an
+  // undefined token instead of answering 503.
   test('a mismatched payment before the token is stored -> 503 RETRY_LATER, no callback with an undefined token', async () => {
     getOrderMock.mockResolvedValue(anOrder({ status: 'AWAITING_PAYMENT', taskToken: undefined }));
     failMock.mockImplementation(async (token) => {

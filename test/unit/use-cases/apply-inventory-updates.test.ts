@@ -216,13 +216,8 @@ describe('applyInventoryUpdates', () => {
     expect(applyMock).not.toHaveBeenCalled();
   });
 
-  // BUG: src/use-cases/apply-inventory-updates.ts:82 (via combineChanges, src/domain/inventory.ts:51-54)
-  // combines two copies of the same update (same updateId: a Step Functions retry of the
-  // CommitInventory sendMessage, an admin retrying with the same Idempotency-Key, or SQS
-  // at-least-once delivery) as if they were different: the delta is doubled and the ledger id
-  // appears twice. DynamoDB refuses a transaction with two Puts on one item (ValidationException),
-  // so the whole SKU's batch throws and is retried - and fails again each time the copies arrive
-  // together, until the DLQ. Copies in one batch should be applied once.
+  // Regression (fixed): two copies of one update in a batch were combined as different updates,
+  // doubling the delta and writing one ledger item twice, which DynamoDB refuses for the whole batch.
   test('the same update delivered twice in one batch is applied once', async () => {
     const failed = await applyInventoryUpdates(
       [message('m1', adjust('a1', 'MUG', 5)), message('m1-copy', adjust('a1', 'MUG', 5))],
