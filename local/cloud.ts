@@ -20,7 +20,7 @@ import { buildRouteTable } from './http-api/routes';
 import { startHttpApi, type RunningHttpApi } from './http-api/server';
 import { createLambdaRuntime, type InvocationReport, type LambdaRuntime } from './lambda/invoker';
 import { startFunctionEventSources, type FunctionEventSources } from './messaging/function-event-sources';
-import { endpointVariables, startLocalInfrastructure, type LocalInfrastructure } from './service/local-infrastructure';
+import { endpointVariables, startLocalInfrastructure, type LocalInfrastructure } from './local-infrastructure';
 import { LOCAL_ACCOUNT_ID } from './cloudformation/intrinsics';
 import { awsServiceIntegrations, LocalStepFunctions, startStepFunctionsServer, type StepFunctionsServer } from './stepfunctions';
 import { startStripeEmulator, type StripeEmulator, type StripeEmulatorOptions } from './stripe-emulator/server';

@@ -8,7 +8,7 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud';
-import { LOCAL_CREDENTIALS } from '../../local/service/local-infrastructure';
+import { LOCAL_CREDENTIALS } from '../../local/local-infrastructure';
 import { HANDLED_EVENT_TYPES } from '../../src/domain/webhook-decision';
 import { PRICES } from '../prices';
 import { Customer } from './customer';

@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadService } from '../../local/service/load-service';
+import { loadService } from '../../local/serverless-config/load-service';
 import { progress, runPart } from '../lib/part';
 import { round } from '../lib/stats';
 import { readZip } from '../lib/zip';

@@ -9,7 +9,7 @@
 import '../../local/stepfunctions/polyfills';
 import path from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
-import { loadService } from '../../local/service/load-service';
+import { loadService } from '../../local/serverless-config/load-service';
 import { LocalStepFunctions } from '../../local/stepfunctions';
 import { progress, runPart } from '../lib/part';
 import { round } from '../lib/stats';

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { CfnResource } from '../service/load-service';
+import type { CfnResource } from '../serverless-config/load-service';
 import {
   createIntrinsicResolver,
   LOCAL_ACCOUNT_ID,

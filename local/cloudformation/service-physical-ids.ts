@@ -4,7 +4,7 @@
  * `Fn::GetAtt: [ReserveInventoryLambdaFunction, Arn]` and the plugin's shorthand
  * `Fn::GetAtt: [reserveInventory, Arn]` resolve to the same local ARN.
  */
-import type { ResolvedService } from '../service/load-service';
+import type { ResolvedService } from '../serverless-config/load-service';
 import { LOCAL_ACCOUNT_ID, LOCAL_PARTITION, LOCAL_REGION, type PhysicalIds } from './intrinsics';
 
 /** The Serverless Framework's getNormalizedFunctionName. */

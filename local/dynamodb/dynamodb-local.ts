@@ -12,7 +12,7 @@
  *   load (2.2 of 6 CPU-seconds) and its steady state was barely faster; with C1 only, the JVM's CPU
  *   per order under 50 customers fell from 27-38 ms to 15-20 ms (README, "Performance and cost").
  *   The serial collector keeps GC off the second core, which the rest of the local cloud needs.
- * - The JVM must not outlive us: see local/service/child-processes.ts. Calling startDynamoDbLocal
+ * - The JVM must not outlive us: see local/shared/child-processes.ts. Calling startDynamoDbLocal
  *   registers 'exit' and SIGINT/SIGTERM/SIGHUP hooks for as long as the JVM runs, and the JVM is
  *   started under `setpriv --pdeathsig KILL` (util-linux) so that even a SIGKILL of this process
  *   takes it down.
@@ -21,8 +21,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { hasExited, killWhenParentExits, stopChildProcess } from '../service/child-processes';
-import { findFreePort, LOOPBACK } from '../service/ports';
+import { hasExited, killWhenParentExits, stopChildProcess } from '../shared/child-processes';
+import { findFreePort, LOOPBACK } from '../shared/ports';
 
 export interface DynamoDbLocal {
   endpoint: string;

@@ -17,11 +17,11 @@ import path from 'node:path';
 import type { Context } from 'aws-lambda';
 import type { Resolver } from '../cloudformation/intrinsics';
 import { functionName as deployedFunctionName, lambdaArn } from '../cloudformation/service-physical-ids';
-import type { ResolvedService, ServerlessFunctionConfig } from '../service/load-service';
+import type { ResolvedService, ServerlessFunctionConfig } from '../serverless-config/load-service';
 import { createFaultInjector, type FaultInjector } from './faults';
 import { applyToProcessEnv, asEnvironment, mergeEnvironments, type Environment, type EnvironmentSource } from './function-environment';
 import { createLambdaContext } from './lambda-context';
-import { jsonWireCopy } from '../stepfunctions/json-clone';
+import { jsonWireCopy } from '../shared/json-clone';
 
 /** The Serverless Framework's defaults when neither the function nor the provider sets them. */
 const DEFAULT_TIMEOUT_SECONDS = 6;

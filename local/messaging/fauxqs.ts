@@ -6,8 +6,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { killWhenParentExits, stopChildProcess } from '../service/child-processes';
-import { LOOPBACK } from '../service/ports';
+import { killWhenParentExits, stopChildProcess } from '../shared/child-processes';
+import { LOOPBACK } from '../shared/ports';
 
 export interface Fauxqs {
   /** Serves SQS (JSON protocol) and SNS (query protocol) on the same origin. */

@@ -6,7 +6,7 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Resolver } from '../cloudformation/intrinsics';
-import type { ResolvedService } from '../service/load-service';
+import type { ResolvedService } from '../serverless-config/load-service';
 import { startSnsLambdaDeliveries, type SnsFunctionSubscription, type SnsLambdaDeliveries } from './sns-deliveries';
 import { startSqsEventSource, type SqsEventSource } from './sqs-event-source';
 

@@ -6,7 +6,7 @@ import { analyzeDefinition, type MachineIndex } from './definition-analysis';
 import { SfnApiError } from './errors';
 import { Execution } from './execution';
 import type { HistoryQuery } from './history';
-import { cloneJson } from './json-clone';
+import { cloneJson } from '../shared/json-clone';
 import { prepareLibraryDefinition } from './library-definition';
 import { TaskTokenRegistry } from './task-tokens';
 import type {

@@ -1,6 +1,6 @@
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { LIBRARY_TIMER_LIMIT_SECONDS } from './definition-analysis';
-import { cloneJson } from './json-clone';
+import { cloneJson } from '../shared/json-clone';
 
 type Json = Record<string, unknown>;
 

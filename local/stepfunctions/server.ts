@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { LocalStepFunctions } from './engine';
 import { SfnApiError } from './errors';
-import { BodyTooLargeError, readBody } from '../service/http-body';
+import { BodyTooLargeError, readBody } from '../shared/http-body';
 
 /**
  * The Step Functions API over HTTP (awsJson1_0: POST /, `X-Amz-Target: AWSStepFunctions.<Operation>`),

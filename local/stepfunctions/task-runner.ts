@@ -4,7 +4,7 @@ import { AttemptCancelledError, StatesRuntimeError, TaskError, toError } from '.
 import { dataDetails, type ExecutionHistory } from './history';
 import { isTaskTimeoutError, taskTimeoutError } from './library-timeout-error';
 import { resolveReferencePath } from './reference-path';
-import { jsonWireCopy } from './json-clone';
+import { jsonWireCopy } from '../shared/json-clone';
 import type { StateCursor } from './state-cursor';
 import type { TaskAttempt, TaskAttemptRegistry } from './task-attempts';
 import { TaskDeadline, type TaskLimits } from './task-deadline';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLargeError, readBody as readBodyWithin } from '../service/http-body';
+import { BodyTooLargeError, readBody as readBodyWithin } from '../shared/http-body';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 

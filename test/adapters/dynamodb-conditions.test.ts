@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { GetCommand, PutCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startLocalInfrastructure, type LocalInfrastructure } from '../../local/service/local-infrastructure';
+import { startLocalInfrastructure, type LocalInfrastructure } from '../../local/local-infrastructure';
 import type * as InventoryRepository from '../../src/adapters/inventory-repository';
 import type * as OrdersRepository from '../../src/adapters/orders-repository';
 import { ledgerId, type SkuChange } from '../../src/domain/inventory';

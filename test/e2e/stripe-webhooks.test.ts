@@ -11,7 +11,7 @@ import path from 'node:path';
 import { startE2e, type E2e, type HttpReply, type OrderView } from './support/harness';
 import { pollUntil } from './support/poll';
 
-import { stripeCliPath } from '../../local/stripe-cli';
+import { stripeCliPath } from '../support/stripe-cli';
 import { paymentIntentEventEnvelope } from '../support/stripe-events';
 import { HANDLED_EVENT_TYPES } from '../../src/domain/webhook-decision';
 

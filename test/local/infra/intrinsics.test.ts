@@ -1,7 +1,7 @@
 import { createIntrinsicResolver, IntrinsicResolutionError, referencedLogicalIds, type PhysicalIds } from '../../../local/cloudformation/intrinsics';
 import { creationOrder } from '../../../local/cloudformation/provision';
 import { lambdaLogicalId, servicePhysicalIds } from '../../../local/cloudformation/service-physical-ids';
-import { loadService, type ResolvedService } from '../../../local/service/load-service';
+import { loadService, type ResolvedService } from '../../../local/serverless-config/load-service';
 import { REPO_ROOT } from './fixtures/fixture-service';
 
 const QUEUE_URL = 'http://127.0.0.1:4566/000000000000/orders-queue';

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { configurationFiles, loadService, serviceCacheKey, serviceCachePath } from '../../../local/service/load-service';
+import { configurationFiles, loadService, serviceCacheKey, serviceCachePath } from '../../../local/serverless-config/load-service';
 import { REPO_ROOT } from './fixtures/fixture-service';
 
 // Its own stage, so that this file never invalidates the cache other test files use.

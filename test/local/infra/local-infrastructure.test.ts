@@ -24,8 +24,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { createLambdaRuntime } from '../../../local/lambda/invoker';
 import { applyToProcessEnv } from '../../../local/lambda/function-environment';
 import { startFunctionEventSources } from '../../../local/messaging/function-event-sources';
-import { pollUntil } from '../../../local/service/poll-until';
-import { startLocalInfrastructure, type LocalInfrastructure } from '../../../local/service/local-infrastructure';
+import { pollUntil } from '../../support/poll';
+import { startLocalInfrastructure, type LocalInfrastructure } from '../../../local/local-infrastructure';
 import { REPO_ROOT } from './fixtures/fixture-service';
 
 let infra: LocalInfrastructure;

@@ -15,8 +15,8 @@ import { startFauxqs, type Fauxqs } from '../../../local/messaging/fauxqs';
 import { startFunctionEventSources, type FunctionEventSources } from '../../../local/messaging/function-event-sources';
 import { startTopicRecorder } from '../../../local/messaging/sns-deliveries';
 import { failedItemIds, startSqsEventSource, type BatchReport, type SqsEventSource } from '../../../local/messaging/sqs-event-source';
-import type { CfnResource } from '../../../local/service/load-service';
-import { pollUntil } from '../../../local/service/poll-until';
+import type { CfnResource } from '../../../local/serverless-config/load-service';
+import { pollUntil } from '../../support/poll';
 import { fixtureFunction, fixtureService, REPO_ROOT } from './fixtures/fixture-service';
 import { recorderFixture } from './fixtures/handlers/recorder';
 

@@ -10,7 +10,7 @@ import Stripe from 'stripe';
 import { startStripeEmulator, type StripeEmulator } from '../../../local/stripe-emulator/server';
 import { API_KEY, WEBHOOK_SECRET, startWebhookReceiver, waitFor, type WebhookReceiver } from './helpers';
 
-import { stripeCliPath } from '../../../local/stripe-cli';
+import { stripeCliPath } from '../../support/stripe-cli';
 
 // The CLI's npm package ships a linux-x64 binary only here; on that platform it must be present.
 const CLI = stripeCliPath() ?? '';

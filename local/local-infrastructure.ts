@@ -22,14 +22,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createIntrinsicResolver, LOCAL_ACCOUNT_ID, LOCAL_REGION, type PhysicalIds, type Resolver } from '../cloudformation/intrinsics';
-import { provisionResources } from '../cloudformation/provision';
-import { servicePhysicalIds } from '../cloudformation/service-physical-ids';
-import { startDynamoDbLocal, type DynamoDbLocal } from '../dynamodb/dynamodb-local';
-import { startFauxqs, type Fauxqs } from '../messaging/fauxqs';
-import { startTopicRecorder, type PublishedMessage } from '../messaging/sns-deliveries';
-import { asEnvironment, type Environment } from '../lambda/function-environment';
-import { loadService, type ResolvedService } from './load-service';
+import { createIntrinsicResolver, LOCAL_ACCOUNT_ID, LOCAL_REGION, type PhysicalIds, type Resolver } from './cloudformation/intrinsics';
+import { provisionResources } from './cloudformation/provision';
+import { servicePhysicalIds } from './cloudformation/service-physical-ids';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb/dynamodb-local';
+import { startFauxqs, type Fauxqs } from './messaging/fauxqs';
+import { startTopicRecorder, type PublishedMessage } from './messaging/sns-deliveries';
+import { asEnvironment, type Environment } from './lambda/function-environment';
+import { loadService, type ResolvedService } from './serverless-config/load-service';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
