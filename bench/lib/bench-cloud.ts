@@ -52,13 +52,14 @@ export async function startBenchCloud(options: { paymentWindowSeconds: number })
   try {
     // The handlers' own client instances: the local Lambda runtime has set process.env, so
     // loading the module now creates them exactly as the first handler would.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const clients = require('../../src/adapters/aws-clients');
-    recorder.instrument(clients.dynamoDb, 'handler');
-    if (clients.documentClient.middlewareStack !== clients.dynamoDb.middlewareStack) recorder.instrument(clients.documentClient, 'handler');
-    recorder.instrument(clients.sqs, 'handler');
-    recorder.instrument(clients.sns, 'handler');
-    recorder.instrument(clients.stepFunctions, 'handler');
+    /* eslint-disable @typescript-eslint/no-var-requires */
+    const { dynamoDb, documentClient } = require('../../src/adapters/clients/dynamodb');
+    recorder.instrument(dynamoDb, 'handler');
+    if (documentClient.middlewareStack !== dynamoDb.middlewareStack) recorder.instrument(documentClient, 'handler');
+    recorder.instrument(require('../../src/adapters/clients/sqs').sqs, 'handler');
+    recorder.instrument(require('../../src/adapters/clients/sns').sns, 'handler');
+    recorder.instrument(require('../../src/adapters/clients/sfn').stepFunctions, 'handler');
+    /* eslint-enable @typescript-eslint/no-var-requires */
     // The local cloud's clients: Step Functions' direct integrations and the SQS event-source pollers.
     recorder.instrument(cloud.infra.clients.dynamodb, 'local');
     recorder.instrument(cloud.infra.clients.sqs, 'local');

@@ -1,6 +1,6 @@
 /**
  * Counts the AWS usage of a local-cloud run from what actually happened:
- *  - AWS SDK calls, through a middleware added to the handlers' clients (src/adapters/aws-clients.ts,
+ *  - AWS SDK calls, through a middleware added to the handlers' clients (src/adapters/clients/,
  *    the very instances the handlers use) and to the local cloud's own clients (Step Functions'
  *    direct integrations, the SQS event-source pollers). DynamoDB calls get
  *    ReturnConsumedCapacity=TOTAL, and the units DynamoDB Local reports are summed; a refused

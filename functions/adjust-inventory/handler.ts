@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { getSecret } from '../../src/adapters/secrets';
 import { requireAdmin } from '../../src/commons/admin-auth';
 import { errorResult, header, httpHandler, json, parseJsonBody } from '../../src/commons/http';
 import * as z from 'zod/mini';
@@ -15,7 +16,7 @@ const AdjustmentSchema = z.object({
 });
 
 export const handler = httpHandler(async (event) => {
-  await requireAdmin(event);
+  requireAdmin(event, await getSecret('adminApiKey'));
   const adjustment = parseJsonBody(event, AdjustmentSchema);
   // A client-supplied Idempotency-Key makes a retried adjustment apply once (the worker's ledger).
   const key = header(event, 'idempotency-key');

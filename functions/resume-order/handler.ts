@@ -1,9 +1,10 @@
+import { getSecret } from '../../src/adapters/secrets';
 import { requireAdmin } from '../../src/commons/admin-auth';
 import { errorResult, httpHandler, json, pathParameter } from '../../src/commons/http';
 import { resumeAfterPayment } from '../../src/use-cases/order-commands';
 
 export const handler = httpHandler(async (event) => {
-  await requireAdmin(event);
+  requireAdmin(event, await getSecret('adminApiKey'));
   const orderId = pathParameter(event, 'orderId');
   const outcome = await resumeAfterPayment(orderId);
   switch (outcome.result) {

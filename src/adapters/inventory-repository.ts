@@ -125,7 +125,7 @@ export async function reserveStock(orderId: string, lines: StockLine[], at: stri
     const shortIndex = reasons.findIndex((r, i) => i < lines.length && r.Code === 'ConditionalCheckFailed');
     if (shortIndex >= 0) {
       const item = reasons[shortIndex].Item ? unmarshall(reasons[shortIndex].Item!) : undefined;
-      throw new OutOfStock(lines[shortIndex].sku, lines[shortIndex].quantity, item?.available as number | undefined);
+      throw new OutOfStock(lines[shortIndex].sku, lines[shortIndex].quantity, item?.available as number | undefined, { cause: error });
     }
     throw error;
   }

@@ -54,11 +54,7 @@ export async function transitionOrder(
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) {
       const current = error.Item ? (unmarshall(error.Item) as Order).status : 'missing';
-      throw new InvalidOrderState(`Order ${orderId} cannot go from ${current} to ${to}`, {
-        orderId,
-        from: current,
-        to,
-      });
+      throw new InvalidOrderState(`Order ${orderId} cannot go from ${current} to ${to}`, { orderId, from: current, to }, { cause: error });
     }
     throw error;
   }

@@ -1,11 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { getSecret } from '../adapters/secrets';
 import { header, HttpError } from './http';
 
-/** Admin routes need the `x-api-key` header to match the admin key secret (compared in constant time). */
-export async function requireAdmin(event: APIGatewayProxyEventV2): Promise<void> {
-  const expected = await getSecret('adminApiKey');
+/**
+ * Admin routes need the `x-api-key` header to match the admin key (compared in constant time). The
+ * caller reads the key (an SSM secret): commons stays below the adapters.
+ */
+export function requireAdmin(event: APIGatewayProxyEventV2, expected: string | undefined): void {
   if (!expected) throw new HttpError(503, 'ADMIN_DISABLED', 'Admin API key is not configured');
   const given = header(event, 'x-api-key') ?? '';
   const a = Buffer.from(given);

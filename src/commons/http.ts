@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { DomainError } from '../domain/errors';
+import { DomainError, InvalidCart, InvalidOrderState, UnknownSku, UnsupportedCountry } from '../domain/errors';
 import { logger, withLogging } from './logger';
 import { validate, ValidationFailure, type Schema } from './validation';
 
@@ -78,21 +78,26 @@ export function validationError(error: ValidationFailure): HttpError {
   );
 }
 
-/** Domain error name -> HTTP status and code. Anything else is a 500 that says nothing internal. */
-const DOMAIN_ERRORS: Record<string, { status: number; code: string }> = {
-  UnknownSku: { status: 400, code: 'UNKNOWN_SKU' },
-  UnsupportedCountry: { status: 400, code: 'UNSUPPORTED_COUNTRY' },
-  InvalidCart: { status: 400, code: 'INVALID_CART' },
-  InvalidOrderState: { status: 409, code: 'INVALID_ORDER_STATE' },
-};
+/**
+ * Domain error class -> HTTP status and code, by class so that renaming an error cannot silently
+ * change an answer. Anything else is a 500 that says nothing internal.
+ */
+const DOMAIN_ERRORS: ReadonlyArray<readonly [abstract new (...args: never[]) => DomainError, { status: number; code: string }]> = [
+  [UnknownSku, { status: 400, code: 'UNKNOWN_SKU' }],
+  [UnsupportedCountry, { status: 400, code: 'UNSUPPORTED_COUNTRY' }],
+  [InvalidCart, { status: 400, code: 'INVALID_CART' }],
+  [InvalidOrderState, { status: 409, code: 'INVALID_ORDER_STATE' }],
+];
+
+function httpMappingOf(error: DomainError): { status: number; code: string } | undefined {
+  return DOMAIN_ERRORS.find(([type]) => error instanceof type)?.[1];
+}
 
 export function toErrorResult(error: unknown): HttpResult {
   if (error instanceof HttpError) return errorResult(error.statusCode, error.code, error.message, error.details);
   if (error instanceof ValidationFailure) return toErrorResult(validationError(error));
-  if (error instanceof DomainError && DOMAIN_ERRORS[error.name]) {
-    const { status, code } = DOMAIN_ERRORS[error.name];
-    return errorResult(status, code, error.message, error.details);
-  }
+  const mapping = error instanceof DomainError ? httpMappingOf(error) : undefined;
+  if (mapping) return errorResult(mapping.status, mapping.code, (error as DomainError).message, (error as DomainError).details);
   logger.error('Unhandled error', { error: error as Error });
   return errorResult(500, 'INTERNAL_ERROR', 'Something went wrong on our side; try again later');
 }

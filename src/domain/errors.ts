@@ -1,29 +1,31 @@
 /**
- * Errors the domain raises. Their `name` is the contract: Step Functions routes on it
- * (Retry/Catch `ErrorEquals`) and the HTTP layer maps it to an error code.
+ * Errors the domain raises. Their `name` is the contract with Step Functions, which routes on it
+ * (Retry/Catch `ErrorEquals`, checked against the ASL by a test); the HTTP layer maps them by class.
+ * `options.cause` keeps the error that led to this one (e.g. DynamoDB's refused condition).
  */
 export class DomainError extends Error {
-  constructor(name: string, message: string, readonly details: Record<string, unknown> = {}) {
-    super(message);
+  constructor(name: string, message: string, readonly details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, options);
     this.name = name;
   }
 }
 
 /** A line's stock is short; the order is REJECTED, nothing is reserved. */
 export class OutOfStock extends DomainError {
-  constructor(readonly sku: string, requested: number, available: number | undefined) {
-    super('OutOfStock', `Not enough stock for ${sku}: requested ${requested}, available ${available ?? 0}`, {
-      sku,
-      requested,
-      available: available ?? 0,
-    });
+  constructor(readonly sku: string, requested: number, available: number | undefined, options?: ErrorOptions) {
+    super(
+      'OutOfStock',
+      `Not enough stock for ${sku}: requested ${requested}, available ${available ?? 0}`,
+      { sku, requested, available: available ?? 0 },
+      options,
+    );
   }
 }
 
 /** The order is not in a status that allows what was asked. */
 export class InvalidOrderState extends DomainError {
-  constructor(message: string, details: Record<string, unknown> = {}) {
-    super('InvalidOrderState', message, details);
+  constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super('InvalidOrderState', message, details, options);
   }
 }
 
