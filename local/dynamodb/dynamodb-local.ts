@@ -10,7 +10,7 @@
  * - JVM flags: the C1 compiler only (`-XX:TieredStopAtLevel=1`) and the serial collector. DynamoDB
  *   Local runs for minutes, not days: C2 spent a third of the JVM's CPU compiling during a bench
  *   load (2.2 of 6 CPU-seconds) and its steady state was barely faster; with C1 only, the JVM's CPU
- *   per order under 50 customers fell from 27-38 ms to 15-20 ms (README, "Performance and cost").
+ *   per order under 50 customers fell from 27-38 ms to 15-20 ms (bench/README.md, "Latest figures").
  *   The serial collector keeps GC off the second core, which the rest of the local cloud needs.
  * - The JVM must not outlive us: see local/shared/child-processes.ts. Calling startDynamoDbLocal
  *   registers 'exit' and SIGINT/SIGTERM/SIGHUP hooks for as long as the JVM runs, and the JVM is
