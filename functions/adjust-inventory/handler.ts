@@ -3,7 +3,7 @@ import { getSecret } from '../../src/adapters/secrets';
 import { requireAdmin } from '../../src/commons/admin-auth';
 import { errorResult, header, httpHandler, json, parseJsonBody } from '../../src/commons/http';
 import * as z from 'zod/mini';
-import { requestInventoryAdjustment } from '../../src/use-cases/adjust-inventory';
+import { requestInventoryAdjustment } from '../../src/use-cases/api/adjust-inventory';
 
 const AdjustmentSchema = z.object({
   sku: z.string().check(z.minLength(1), z.maxLength(64)),

@@ -1,6 +1,6 @@
 import { errorResult, httpHandler, json, pathParameter } from '../../src/commons/http';
 import { ORDER_ID_PATTERN } from '../../src/domain/order';
-import { requestCancel } from '../../src/use-cases/order-commands';
+import { requestCancel } from '../../src/use-cases/api/cancel-order';
 
 export const handler = httpHandler(async (event) => {
   const orderId = pathParameter(event, 'orderId');

@@ -1,5 +1,5 @@
 import { logOrder, withLogging } from '../../src/commons/logger';
-import { compensateOrder } from '../../src/use-cases/compensate-order';
+import { compensateOrder } from '../../src/use-cases/saga/compensate-order';
 
 interface CompensateEvent {
   orderId: string;

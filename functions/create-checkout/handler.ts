@@ -2,7 +2,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
 import { idempotencyStore } from '../../src/adapters/idempotency-store';
 import { header, httpHandler, HttpError, json, parseJsonBody } from '../../src/commons/http';
-import { acceptCheckout, type CheckoutAccepted, type CheckoutRequest } from '../../src/use-cases/accept-checkout';
+import { acceptCheckout, type CheckoutAccepted, type CheckoutRequest } from '../../src/use-cases/api/accept-checkout';
 import { CheckoutRequestSchema, IdempotencyKeySchema } from './schema';
 
 // The same Idempotency-Key with the same body answers the same order; with another body, 409.

@@ -1,5 +1,5 @@
 import { logOrder, withLogging } from '../../src/commons/logger';
-import { flagOrderNeedsAttention } from '../../src/use-cases/flag-needs-attention';
+import { flagOrderNeedsAttention } from '../../src/use-cases/saga/flag-needs-attention';
 
 interface FlagEvent {
   orderId: string;

@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { withLogging } from '../../src/commons/logger';
-import { applyInventoryUpdates } from '../../src/use-cases/apply-inventory-updates';
+import { applyInventoryUpdates } from '../../src/use-cases/events/apply-inventory-updates';
 
 /** SQS consumer with partial batch failures: only messages that could not be applied come back. */
 export const handler = withLogging(async (event: SQSEvent): Promise<SQSBatchResponse> => {

@@ -1,5 +1,5 @@
 import { logOrder, withLogging } from '../../src/commons/logger';
-import { requestPayment } from '../../src/use-cases/request-payment';
+import { requestPayment } from '../../src/use-cases/saga/request-payment';
 
 /** Invoked by the state machine's payment wait (AwaitPayment, .waitForTaskToken). */
 export const handler = withLogging(async (event: { orderId: string; taskToken: string }) => {

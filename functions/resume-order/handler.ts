@@ -1,7 +1,7 @@
 import { getSecret } from '../../src/adapters/secrets';
 import { requireAdmin } from '../../src/commons/admin-auth';
 import { errorResult, httpHandler, json, pathParameter } from '../../src/commons/http';
-import { resumeAfterPayment } from '../../src/use-cases/order-commands';
+import { resumeAfterPayment } from '../../src/use-cases/api/resume-order';
 
 export const handler = httpHandler(async (event) => {
   requireAdmin(event, await getSecret('adminApiKey'));

@@ -5,7 +5,7 @@ import { requireSecret } from '../../src/adapters/secrets';
 import { errorResult, header, httpHandler, json, rawBody } from '../../src/commons/http';
 import { logger } from '../../src/commons/logger';
 import { HANDLED_EVENT_TYPES } from '../../src/domain/webhook-decision';
-import { handleStripeEvent, RetryLater } from '../../src/use-cases/handle-stripe-event';
+import { handleStripeEvent, RetryLater } from '../../src/use-cases/events/handle-stripe-event';
 
 /** Stripe events are a few KB; anything much larger is not from Stripe. */
 const MAX_WEBHOOK_BYTES = 512 * 1024;

@@ -196,12 +196,12 @@ async function livePaymentIntents(orderIds: string[]) {
 }
 
 // Regression (fixed): a cancel that lands while requestPayment is creating the PaymentIntent (token stored,
-// intent created, not yet recorded: src/use-cases/request-payment.ts) left a payable PaymentIntent
-// on a CANCELED order whose stock was released. The cancel (order-commands.ts, requestCancel)
+// intent created, not yet recorded: src/use-cases/saga/request-payment.ts) left a payable PaymentIntent
+// on a CANCELED order whose stock was released. The cancel (src/use-cases/api/cancel-order.ts)
 // fails the payment wait at once; compensateOrder read the order before the intent id was stored
 // and cancelled nothing (NO_PAYMENT_INTENT); requestPayment's transition to AWAITING_PAYMENT still
 // succeeded, so its safety net did not fire; then the compensation moved AWAITING_PAYMENT ->
-// CANCELED (src/use-cases/compensate-order.ts). Paying that intent later charged the
+// CANCELED (src/use-cases/saga/compensate-order.ts). Paying that intent later charged the
 // customer and flagged the order NEEDS_ATTENTION (PAID_AFTER_COMPENSATION). It needs a timing window:
 // the first sweep ran alongside other scenarios; more sweeps follow until one shows it (about a
 // second each).

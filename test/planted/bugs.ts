@@ -41,7 +41,7 @@ export const PLANTED_BUGS: PlantedBug[] = [
   {
     id: 'M3',
     promise: 'compensation cancels the PaymentIntent first',
-    file: 'src/use-cases/compensate-order.ts',
+    file: 'src/use-cases/saga/compensate-order.ts',
     find: '  const cancellation = await cancelPaymentIntent(order.payment.paymentIntentId);',
     replace: "  const cancellation = { result: 'CANCELED' } as Awaited<ReturnType<typeof cancelPaymentIntent>>;",
     caughtBy: { npmTest: ['test/statemachine/checkout-saga.test.ts', 'test/statemachine/payment-window.test.ts'] },
@@ -70,7 +70,7 @@ export const PLANTED_BUGS: PlantedBug[] = [
   {
     id: 'M6',
     promise: 'exactly one ops alert per flag (a retried flag does not alert again)',
-    file: 'src/use-cases/flag-needs-attention.ts',
+    file: 'src/use-cases/saga/flag-needs-attention.ts',
     find: "    else if (order.attention && 'alertedAt' in order.attention) {",
     replace: '    else if (false) {',
     caughtBy: { npmTest: ['test/unit/use-cases/flag-needs-attention.test.ts'] },
@@ -88,7 +88,7 @@ export const PLANTED_BUGS: PlantedBug[] = [
   {
     id: 'M8',
     promise: "a customer's cancel before payment wakes the payment wait and compensates",
-    file: 'src/use-cases/order-commands.ts',
+    file: 'src/use-cases/api/cancel-order.ts',
     find: '  if (updated.taskToken) {',
     replace: '  if (updated.taskToken && false) {',
     caughtBy: { npmTest: ['test/unit/handlers/cancel-order.test.ts', 'test/statemachine/checkout-saga.test.ts'] },
@@ -97,7 +97,7 @@ export const PLANTED_BUGS: PlantedBug[] = [
   {
     id: 'M9',
     promise: 'secrets (task tokens) never appear in logs, even at DEBUG',
-    file: 'src/use-cases/request-payment.ts',
+    file: 'src/use-cases/saga/request-payment.ts',
     find: '  const intent = await createPaymentIntent(order);',
     replace: "  logger.debug('Storing the task token', { taskToken });\n  const intent = await createPaymentIntent(order);",
     caughtBy: { reliability: ['test/reliability/secrets-and-access.test.ts'] },

@@ -316,7 +316,7 @@ export class E2e {
     return found;
   }
 
-  /** The saga's execution of an order is named after it (src/use-cases/accept-checkout.ts). */
+  /** The saga's execution of an order is named after it (src/use-cases/api/accept-checkout.ts). */
   executionArn(name: string): string {
     return this.cloud.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
   }

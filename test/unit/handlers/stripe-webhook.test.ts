@@ -10,8 +10,8 @@ jest.mock('@aws-lambda-powertools/idempotency/dynamodb', () => ({
   DynamoDBPersistenceLayer: jest.requireActual('./in-memory-idempotency').InMemoryPersistenceLayer,
 }));
 // The real use case, wrapped so the tests can tell whether the handler reached it.
-jest.mock('../../../src/use-cases/handle-stripe-event', () => {
-  const actual = jest.requireActual('../../../src/use-cases/handle-stripe-event');
+jest.mock('../../../src/use-cases/events/handle-stripe-event', () => {
+  const actual = jest.requireActual('../../../src/use-cases/events/handle-stripe-event');
   return { ...actual, handleStripeEvent: jest.fn(actual.handleStripeEvent) };
 });
 
@@ -22,7 +22,7 @@ import { handler } from '../../../functions/stripe-webhook/handler';
 import { getOrder, updateOrder } from '../../../src/adapters/orders-repository';
 import { completePaymentWait, failPaymentWait } from '../../../src/adapters/saga';
 import type { Order } from '../../../src/domain/order';
-import { handleStripeEvent } from '../../../src/use-cases/handle-stripe-event';
+import { handleStripeEvent } from '../../../src/use-cases/events/handle-stripe-event';
 import { anOrder, ORDER_ID } from '../fixtures/orders';
 import { paymentIntentEventEnvelope } from '../../support/stripe-events';
 

@@ -3,7 +3,7 @@ jest.mock('../../../src/adapters/inventory-repository', () => ({ applySkuChange:
 import { applySkuChange, type ApplyResult } from '../../../src/adapters/inventory-repository';
 import { logger } from '../../../src/commons/logger';
 import { ledgerId, type InventoryUpdate, type SkuChange } from '../../../src/domain/inventory';
-import { applyInventoryUpdates, type QueuedUpdate } from '../../../src/use-cases/apply-inventory-updates';
+import { applyInventoryUpdates, type QueuedUpdate } from '../../../src/use-cases/events/apply-inventory-updates';
 
 logger.setLogLevel('SILENT');
 

@@ -6,7 +6,7 @@ import { getOrder, transitionOrder, updateOrder } from '../../../src/adapters/or
 import { logger } from '../../../src/commons/logger';
 import { InvalidOrderState } from '../../../src/domain/errors';
 import type { Order } from '../../../src/domain/order';
-import { flagOrderNeedsAttention } from '../../../src/use-cases/flag-needs-attention';
+import { flagOrderNeedsAttention } from '../../../src/use-cases/saga/flag-needs-attention';
 import { anOrder, ORDER_ID } from '../fixtures/orders';
 
 logger.setLogLevel('SILENT');

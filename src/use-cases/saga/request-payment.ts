@@ -4,12 +4,12 @@
  * DynamoDB and the Stripe SDK, not the SNS and SQS clients of the compensation; bench/:
  * "Cold-start proxies").
  */
-import { logger } from '../commons/logger';
-import { transitionOrder, updateOrder } from '../adapters/orders-repository';
-import { cancelPaymentIntent, createPaymentIntent } from '../adapters/payments';
-import { InvalidOrderState, OrderCanceled } from '../domain/errors';
-import { PRE_PAYMENT_STATUSES } from '../domain/order-status';
-import { nowIso } from './clock';
+import { logger } from '../../commons/logger';
+import { transitionOrder, updateOrder } from '../../adapters/orders-repository';
+import { cancelPaymentIntent, createPaymentIntent } from '../../adapters/payments';
+import { InvalidOrderState, OrderCanceled } from '../../domain/errors';
+import { PRE_PAYMENT_STATUSES } from '../../domain/order-status';
+import { nowIso } from '../../commons/clock';
 
 /**
  * The payment wait's task: store the token first (so the webhook can always resume), then create

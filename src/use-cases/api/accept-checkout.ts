@@ -1,11 +1,11 @@
-import { config } from '../commons/config';
-import { logger, logOrder } from '../commons/logger';
-import { getCatalogue } from '../adapters/inventory-repository';
-import { createOrder, transitionOrder } from '../adapters/orders-repository';
-import { startCheckoutExecution } from '../adapters/saga';
-import { newOrderId, type Order, type ShippingAddress } from '../domain/order';
-import { priceCart, type CartLine } from '../domain/pricing';
-import { nowIso } from './clock';
+import { config } from '../../commons/config';
+import { logger, logOrder } from '../../commons/logger';
+import { getCatalogue } from '../../adapters/inventory-repository';
+import { createOrder, transitionOrder } from '../../adapters/orders-repository';
+import { startCheckoutExecution } from '../../adapters/saga';
+import { newOrderId, type Order, type ShippingAddress } from '../../domain/order';
+import { priceCart, type CartLine } from '../../domain/pricing';
+import { nowIso } from '../../commons/clock';
 
 export interface CheckoutRequest {
   items: CartLine[];

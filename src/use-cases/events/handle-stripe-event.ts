@@ -1,17 +1,17 @@
-import { logger, logOrder } from '../commons/logger';
-import { getOrder, updateOrder } from '../adapters/orders-repository';
-import { currentPaymentState, paymentErrorOf, type StripeEvent, type StripePaymentIntent } from '../adapters/payments';
-import { completePaymentWait, failPaymentWait } from '../adapters/saga';
-import type { Order } from '../domain/order';
-import { PRE_PAYMENT_STATUSES } from '../domain/order-status';
+import { logger, logOrder } from '../../commons/logger';
+import { getOrder, updateOrder } from '../../adapters/orders-repository';
+import { currentPaymentState, paymentErrorOf, type StripeEvent, type StripePaymentIntent } from '../../adapters/payments';
+import { completePaymentWait, failPaymentWait } from '../../adapters/saga';
+import type { Order } from '../../domain/order';
+import { PRE_PAYMENT_STATUSES } from '../../domain/order-status';
 import {
   decideAfterClosedWait,
   decideWebhookAction,
   type PaymentIntentFacts,
   type WebhookDecision,
-} from '../domain/webhook-decision';
-import { nowIso } from './clock';
-import { flagOrderNeedsAttention } from './flag-needs-attention';
+} from '../../domain/webhook-decision';
+import { nowIso } from '../../commons/clock';
+import { flagOrderNeedsAttention } from '../saga/flag-needs-attention';
 
 /** The token is not stored yet: the webhook answers 5xx so Stripe delivers the event again. */
 export class RetryLater extends Error {

@@ -3,11 +3,11 @@
  * carry the Stripe SDK, which only the payment steps need (request-payment.ts,
  * compensate-order.ts).
  */
-import { logger } from '../commons/logger';
-import { requireOrder } from '../adapters/orders-repository';
-import { sendFulfilmentRequest } from '../adapters/queues';
-import { InvalidOrderState } from '../domain/errors';
-import { nowIso } from './clock';
+import { logger } from '../../commons/logger';
+import { requireOrder } from '../../adapters/orders-repository';
+import { sendFulfilmentRequest } from '../../adapters/queues';
+import { InvalidOrderState } from '../../domain/errors';
+import { nowIso } from '../../commons/clock';
 
 /** After payment: hand the order to fulfilment. Consumers dedupe on fulfilmentRequestId. */
 export async function fulfillOrder(orderId: string) {

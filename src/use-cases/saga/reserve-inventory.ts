@@ -3,12 +3,12 @@
  * the Stripe SDK, which only the payment steps need (request-payment.ts,
  * compensate-order.ts).
  */
-import { logger } from '../commons/logger';
-import { reserveStock } from '../adapters/inventory-repository';
-import { requireOrder, transitionOrder } from '../adapters/orders-repository';
-import { InvalidOrderState, OutOfStock } from '../domain/errors';
-import { stockLines } from '../domain/order';
-import { nowIso } from './clock';
+import { logger } from '../../commons/logger';
+import { reserveStock } from '../../adapters/inventory-repository';
+import { requireOrder, transitionOrder } from '../../adapters/orders-repository';
+import { InvalidOrderState, OutOfStock } from '../../domain/errors';
+import { stockLines } from '../../domain/order';
+import { nowIso } from '../../commons/clock';
 
 /** Step 1: all lines or none. Out of stock records REJECTED (with the SKU) and throws OutOfStock. */
 export async function reserveInventory(orderId: string) {

@@ -1,5 +1,5 @@
-import { logger } from '../commons/logger';
-import { getSecret } from '../adapters/secrets';
+import { logger } from '../../commons/logger';
+import { getSecret } from '../../adapters/secrets';
 
 /** Turns whatever reached the ops topic into one Slack line (our alerts, Step Functions events, alarms). */
 export function formatOpsMessage(message: string, subject?: string): string {

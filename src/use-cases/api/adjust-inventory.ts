@@ -1,11 +1,11 @@
 /**
  * An operator's stock adjustment, applied by inventoryWorker through the inventory-updates queue.
- * Not in order-commands.ts: adjustInventory would load the Step Functions client for the resume,
- * and cancelOrder the SQS client for this (bench/: "Cold-start proxies").
+ * One module per use case, so that each function loads only the SDK clients its own use case
+ * needs (bench/README.md: "Cold-start proxies").
  */
-import { logger } from '../commons/logger';
-import { getProduct } from '../adapters/inventory-repository';
-import { sendInventoryUpdate } from '../adapters/queues';
+import { logger } from '../../commons/logger';
+import { getProduct } from '../../adapters/inventory-repository';
+import { sendInventoryUpdate } from '../../adapters/queues';
 
 export type AdjustmentResult = { result: 'QUEUED'; updateId: string } | { result: 'UNKNOWN_SKU' };
 

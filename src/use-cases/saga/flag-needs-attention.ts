@@ -1,10 +1,10 @@
-import { logger } from '../commons/logger';
-import { publishOpsAlert } from '../adapters/ops-alerts';
-import { getOrder, transitionOrder, updateOrder } from '../adapters/orders-repository';
-import { InvalidOrderState } from '../domain/errors';
-import { NEEDS_ATTENTION_CUSTOMER_MESSAGE, type AttentionKind, type Order } from '../domain/order';
-import { RUNBOOK } from '../domain/ops-alert';
-import { nowIso } from './clock';
+import { logger } from '../../commons/logger';
+import { publishOpsAlert } from '../../adapters/ops-alerts';
+import { getOrder, transitionOrder, updateOrder } from '../../adapters/orders-repository';
+import { InvalidOrderState } from '../../domain/errors';
+import { NEEDS_ATTENTION_CUSTOMER_MESSAGE, type AttentionKind, type Order } from '../../domain/order';
+import { RUNBOOK } from '../../domain/ops-alert';
+import { nowIso } from '../../commons/clock';
 
 export interface NeedsAttentionReport {
   orderId: string;

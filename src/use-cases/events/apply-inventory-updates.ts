@@ -1,8 +1,8 @@
-import { logger } from '../commons/logger';
+import { logger } from '../../commons/logger';
 import * as z from 'zod/mini';
-import { validate } from '../commons/validation';
-import { applySkuChange } from '../adapters/inventory-repository';
-import { combineChanges, toSkuChanges, type InventoryUpdate, type SkuChange } from '../domain/inventory';
+import { validate } from '../../commons/validation';
+import { applySkuChange } from '../../adapters/inventory-repository';
+import { combineChanges, toSkuChanges, type InventoryUpdate, type SkuChange } from '../../domain/inventory';
 
 const SKU = z.string().check(z.minLength(1), z.maxLength(64));
 export const InventoryUpdateSchema: z.ZodMiniType<InventoryUpdate> = z.discriminatedUnion('type', [

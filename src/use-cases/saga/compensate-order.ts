@@ -2,15 +2,15 @@
  * The saga's CompensateOrder task (stepfunctions/checkout.asl.yml): the state machine only routes
  * on the outcome returned here; the decision is src/domain/compensation.ts.
  */
-import { logger } from '../commons/logger';
-import { releaseStock } from '../adapters/inventory-repository';
-import { requireOrder, transitionOrder, updateOrder } from '../adapters/orders-repository';
-import { cancelPaymentIntent } from '../adapters/payments';
-import { compensationCause, planCompensation } from '../domain/compensation';
-import { InvalidOrderState } from '../domain/errors';
-import { stockLines } from '../domain/order';
-import { FINAL_STATUSES } from '../domain/order-status';
-import { nowIso } from './clock';
+import { logger } from '../../commons/logger';
+import { releaseStock } from '../../adapters/inventory-repository';
+import { requireOrder, transitionOrder, updateOrder } from '../../adapters/orders-repository';
+import { cancelPaymentIntent } from '../../adapters/payments';
+import { compensationCause, planCompensation } from '../../domain/compensation';
+import { InvalidOrderState } from '../../domain/errors';
+import { stockLines } from '../../domain/order';
+import { FINAL_STATUSES } from '../../domain/order-status';
+import { nowIso } from '../../commons/clock';
 import { flagOrderNeedsAttention } from './flag-needs-attention';
 
 export type CompensationOutcome = 'PAYMENT_SUCCEEDED' | 'NEEDS_ATTENTION' | 'CLOSED' | 'FAILED_BEFORE_PAYMENT';
