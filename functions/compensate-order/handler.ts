@@ -1,5 +1,17 @@
+import * as inventory from '../../src/adapters/inventory-repository';
+import * as opsAlerts from '../../src/adapters/ops-alerts';
+import * as orders from '../../src/adapters/orders-repository';
+import * as payments from '../../src/adapters/payments';
 import { logOrder, withLogging } from '../../src/commons/logger';
-import { compensateOrder } from '../../src/use-cases/saga/compensate-order';
+import { createCompensateOrder } from '../../src/use-cases/saga/compensate-order';
+import { createFlagOrderNeedsAttention } from '../../src/use-cases/saga/flag-needs-attention';
+
+const compensateOrder = createCompensateOrder({
+  orders,
+  inventory,
+  payments,
+  flagOrderNeedsAttention: createFlagOrderNeedsAttention({ orders, opsAlerts }),
+});
 
 interface CompensateEvent {
   orderId: string;

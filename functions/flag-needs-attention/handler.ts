@@ -1,5 +1,9 @@
+import * as opsAlerts from '../../src/adapters/ops-alerts';
+import * as orders from '../../src/adapters/orders-repository';
 import { logOrder, withLogging } from '../../src/commons/logger';
-import { flagOrderNeedsAttention } from '../../src/use-cases/saga/flag-needs-attention';
+import { createFlagOrderNeedsAttention } from '../../src/use-cases/saga/flag-needs-attention';
+
+const flagOrderNeedsAttention = createFlagOrderNeedsAttention({ orders, opsAlerts });
 
 interface FlagEvent {
   orderId: string;

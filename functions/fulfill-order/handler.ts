@@ -1,5 +1,9 @@
+import * as orders from '../../src/adapters/orders-repository';
+import * as queues from '../../src/adapters/queues';
 import { logOrder, withLogging } from '../../src/commons/logger';
-import { fulfillOrder } from '../../src/use-cases/saga/fulfill-order';
+import { createFulfillOrder } from '../../src/use-cases/saga/fulfill-order';
+
+const fulfillOrder = createFulfillOrder({ orders, queues });
 
 /** Invoked by the state machine (FulfillOrder) after payment. */
 export const handler = withLogging(async (event: { orderId: string }) => {

@@ -1,5 +1,9 @@
+import * as orders from '../../src/adapters/orders-repository';
+import * as payments from '../../src/adapters/payments';
 import { logOrder, withLogging } from '../../src/commons/logger';
-import { requestPayment } from '../../src/use-cases/saga/request-payment';
+import { createRequestPayment } from '../../src/use-cases/saga/request-payment';
+
+const requestPayment = createRequestPayment({ orders, payments });
 
 /** Invoked by the state machine's payment wait (AwaitPayment, .waitForTaskToken). */
 export const handler = withLogging(async (event: { orderId: string; taskToken: string }) => {

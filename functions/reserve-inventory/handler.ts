@@ -1,5 +1,9 @@
+import * as inventory from '../../src/adapters/inventory-repository';
+import * as orders from '../../src/adapters/orders-repository';
 import { logOrder, withLogging } from '../../src/commons/logger';
-import { reserveInventory } from '../../src/use-cases/saga/reserve-inventory';
+import { createReserveInventory } from '../../src/use-cases/saga/reserve-inventory';
+
+const reserveInventory = createReserveInventory({ orders, inventory });
 
 /** Invoked by the state machine (ReserveInventory). Throws OutOfStock for the saga to route on. */
 export const handler = withLogging(async (event: { orderId: string }) => {

@@ -1,38 +1,47 @@
-jest.mock('../../../src/adapters/clients/dynamodb', () => ({ documentClient: {} }));
-jest.mock('../../../src/adapters/orders-repository', () => ({
-  getOrder: jest.fn(),
-  updateOrder: jest.fn(),
-  transitionOrder: jest.fn(),
-}));
-jest.mock('../../../src/adapters/saga', () => ({ completePaymentWait: jest.fn(), failPaymentWait: jest.fn() }));
-jest.mock('../../../src/adapters/ops-alerts', () => ({ publishOpsAlert: jest.fn() }));
-jest.mock('@aws-lambda-powertools/idempotency/dynamodb', () => ({
-  DynamoDBPersistenceLayer: jest.requireActual('./in-memory-idempotency').InMemoryPersistenceLayer,
-}));
-// The real use case, wrapped so the tests can tell whether the handler reached it.
-jest.mock('../../../src/use-cases/events/handle-stripe-event', () => {
-  const actual = jest.requireActual('../../../src/use-cases/events/handle-stripe-event');
-  return { ...actual, handleStripeEvent: jest.fn(actual.handleStripeEvent) };
-});
-
+/**
+ * The webhook endpoint with the real use case and Powertools' dedupe over fakes of the adapters
+ * (passed in, not mocked by module path) and an in-memory idempotency store.
+ */
 import Stripe from 'stripe';
 import { expectError, httpEvent, invoke, JSON_HEADERS } from './events';
 import { InMemoryPersistenceLayer } from './in-memory-idempotency';
-import { handler } from '../../../functions/stripe-webhook/handler';
-import { getOrder, updateOrder } from '../../../src/adapters/orders-repository';
-import { completePaymentWait, failPaymentWait } from '../../../src/adapters/saga';
+import { createStripeWebhookHandler } from '../../../functions/stripe-webhook/handler';
+import { paymentErrorOf } from '../../../src/adapters/payments';
+import { requireSecret } from '../../../src/adapters/secrets';
 import type { Order } from '../../../src/domain/order';
-import { handleStripeEvent } from '../../../src/use-cases/events/handle-stripe-event';
+import { createHandleStripeEvent } from '../../../src/use-cases/events/handle-stripe-event';
+import type { OpsAlertsPort, OrdersPort, PaymentsPort, SagaPort } from '../../../src/use-cases/ports';
+import { createFlagOrderNeedsAttention } from '../../../src/use-cases/saga/flag-needs-attention';
 import { anOrder, ORDER_ID } from '../fixtures/orders';
 import { paymentIntentEventEnvelope } from '../../support/stripe-events';
 
+const orders = {
+  getOrder: jest.fn() as jest.MockedFunction<OrdersPort['getOrder']>,
+  updateOrder: jest.fn() as jest.MockedFunction<OrdersPort['updateOrder']>,
+  transitionOrder: jest.fn() as jest.MockedFunction<OrdersPort['transitionOrder']>,
+};
+const saga = {
+  completePaymentWait: jest.fn() as jest.MockedFunction<SagaPort['completePaymentWait']>,
+  failPaymentWait: jest.fn() as jest.MockedFunction<SagaPort['failPaymentWait']>,
+};
+const opsAlerts = { publishOpsAlert: jest.fn() as jest.MockedFunction<OpsAlertsPort['publishOpsAlert']> };
+const payments = { currentPaymentState: jest.fn() as jest.MockedFunction<PaymentsPort['currentPaymentState']>, paymentErrorOf };
+// The real use case, wrapped so the tests can tell whether the handler reached it.
+const useCase = jest.fn(
+  createHandleStripeEvent({ orders, payments, saga, flagOrderNeedsAttention: createFlagOrderNeedsAttention({ orders, opsAlerts }) }),
+);
+const handler = createStripeWebhookHandler({
+  handleStripeEvent: useCase,
+  persistenceStore: new InMemoryPersistenceLayer(),
+  webhookSecret: () => requireSecret('stripeWebhookSecret'),
+});
+
 const SECRET = 'whsec_unit_test_secret';
 
-const useCase = jest.mocked(handleStripeEvent);
-const getOrderMock = jest.mocked(getOrder);
-const updateOrderMock = jest.mocked(updateOrder);
-const completeMock = jest.mocked(completePaymentWait);
-const failMock = jest.mocked(failPaymentWait);
+const getOrderMock = orders.getOrder;
+const updateOrderMock = orders.updateOrder;
+const completeMock = saga.completePaymentWait;
+const failMock = saga.failPaymentWait;
 
 let eventCounter = 0;
 
@@ -296,7 +305,6 @@ describe('stripeWebhook: outcomes', () => {
     expect(InMemoryPersistenceLayer.records.size).toBe(0);
   });
 
-  // Same defect as the test.failing in test/unit/domain/webhook-decision.test.ts, seen from outside.
   // Regression (fixed): a mismatched amount before the token was stored failed the wait with an
   // undefined token instead of answering 503.
   test('a mismatched payment before the token is stored -> 503 RETRY_LATER, no callback with an undefined token', async () => {

@@ -1,20 +1,20 @@
-jest.mock('../../../src/adapters/orders-repository', () => ({ getOrder: jest.fn(), transitionOrder: jest.fn(), updateOrder: jest.fn() }));
-jest.mock('../../../src/adapters/ops-alerts', () => ({ publishOpsAlert: jest.fn() }));
-
-import { publishOpsAlert } from '../../../src/adapters/ops-alerts';
-import { getOrder, transitionOrder, updateOrder } from '../../../src/adapters/orders-repository';
 import { logger } from '../../../src/commons/logger';
 import { InvalidOrderState } from '../../../src/domain/errors';
 import type { Order } from '../../../src/domain/order';
-import { flagOrderNeedsAttention } from '../../../src/use-cases/saga/flag-needs-attention';
+import type { OpsAlertsPort, OrdersPort } from '../../../src/use-cases/ports';
+import { createFlagOrderNeedsAttention } from '../../../src/use-cases/saga/flag-needs-attention';
 import { anOrder, ORDER_ID } from '../fixtures/orders';
 
 logger.setLogLevel('SILENT');
 
-const getOrderMock = jest.mocked(getOrder);
-const transitionMock = jest.mocked(transitionOrder);
-const updateMock = jest.mocked(updateOrder);
-const publishMock = jest.mocked(publishOpsAlert);
+const getOrderMock = jest.fn() as jest.MockedFunction<OrdersPort['getOrder']>;
+const transitionMock = jest.fn() as jest.MockedFunction<OrdersPort['transitionOrder']>;
+const updateMock = jest.fn() as jest.MockedFunction<OrdersPort['updateOrder']>;
+const publishMock = jest.fn() as jest.MockedFunction<OpsAlertsPort['publishOpsAlert']>;
+const flagOrderNeedsAttention = createFlagOrderNeedsAttention({
+  orders: { getOrder: getOrderMock, transitionOrder: transitionMock, updateOrder: updateMock },
+  opsAlerts: { publishOpsAlert: publishMock },
+});
 
 const REPORT = {
   orderId: ORDER_ID,
