@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import * as inventory from '../../src/adapters/inventory-repository';
+import * as queues from '../../src/adapters/queues';
 import { getSecret } from '../../src/adapters/secrets';
 import { requireAdmin } from '../../src/commons/admin-auth';
 import { errorResult, header, httpHandler, json, parseJsonBody } from '../../src/commons/http';
 import * as z from 'zod/mini';
-import { requestInventoryAdjustment } from '../../src/use-cases/api/adjust-inventory';
+import { createRequestInventoryAdjustment } from '../../src/use-cases/api/adjust-inventory';
+
+const requestInventoryAdjustment = createRequestInventoryAdjustment({ inventory, queues });
 
 const AdjustmentSchema = z.object({
   sku: z.string().check(z.minLength(1), z.maxLength(64)),

@@ -1,6 +1,10 @@
+import * as orders from '../../src/adapters/orders-repository';
+import * as saga from '../../src/adapters/saga';
 import { errorResult, httpHandler, json, pathParameter } from '../../src/commons/http';
 import { ORDER_ID_PATTERN } from '../../src/domain/order';
-import { requestCancel } from '../../src/use-cases/api/cancel-order';
+import { createRequestCancel } from '../../src/use-cases/api/cancel-order';
+
+const requestCancel = createRequestCancel({ orders, saga });
 
 export const handler = httpHandler(async (event) => {
   const orderId = pathParameter(event, 'orderId');

@@ -1,9 +1,14 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
 import { idempotencyStore } from '../../src/adapters/idempotency-store';
+import * as inventory from '../../src/adapters/inventory-repository';
+import * as orders from '../../src/adapters/orders-repository';
+import * as saga from '../../src/adapters/saga';
 import { header, httpHandler, HttpError, json, parseJsonBody } from '../../src/commons/http';
-import { acceptCheckout, type CheckoutAccepted, type CheckoutRequest } from '../../src/use-cases/api/accept-checkout';
+import { createAcceptCheckout, type CheckoutAccepted, type CheckoutRequest } from '../../src/use-cases/api/accept-checkout';
 import { CheckoutRequestSchema, IdempotencyKeySchema } from './schema';
+
+const acceptCheckout = createAcceptCheckout({ inventory, orders, saga });
 
 // The same Idempotency-Key with the same body answers the same order; with another body, 409.
 const idempotency = new IdempotencyConfig({

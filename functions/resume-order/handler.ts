@@ -1,7 +1,11 @@
+import * as orders from '../../src/adapters/orders-repository';
+import * as saga from '../../src/adapters/saga';
 import { getSecret } from '../../src/adapters/secrets';
 import { requireAdmin } from '../../src/commons/admin-auth';
 import { errorResult, httpHandler, json, pathParameter } from '../../src/commons/http';
-import { resumeAfterPayment } from '../../src/use-cases/api/resume-order';
+import { createResumeAfterPayment } from '../../src/use-cases/api/resume-order';
+
+const resumeAfterPayment = createResumeAfterPayment({ orders, saga });
 
 export const handler = httpHandler(async (event) => {
   requireAdmin(event, await getSecret('adminApiKey'));

@@ -1,5 +1,6 @@
+/** The notifySlack function: every message of the ops topic as one Slack line (or a log line without a Slack URL). */
 import { logger } from '../../commons/logger';
-import { getSecret } from '../../adapters/secrets';
+import type { SecretsPort } from '../ports';
 
 /** Turns whatever reached the ops topic into one Slack line (our alerts, Step Functions events, alarms). */
 export function formatOpsMessage(message: string, subject?: string): string {
@@ -27,20 +28,30 @@ export function formatOpsMessage(message: string, subject?: string): string {
   return `:rotating_light: ${subject ?? 'checkout-saga'}: ${message.slice(0, 2000)}`;
 }
 
-export async function notifySlack(message: string, subject?: string): Promise<'POSTED' | 'LOGGED'> {
-  const text = formatOpsMessage(message, subject);
-  const url = await getSecret('slackWebhookUrl');
-  if (!url) {
-    logger.warn('Ops alert (no Slack webhook configured)', { alert: text });
-    return 'LOGGED';
+export interface NotifySlackDeps {
+  secrets: Pick<SecretsPort, 'getSecret'>;
+  /** Posts to Slack; the global fetch in production. */
+  fetch: typeof fetch;
+}
+
+export function createNotifySlack({ secrets, fetch }: NotifySlackDeps) {
+  async function notifySlack(message: string, subject?: string): Promise<'POSTED' | 'LOGGED'> {
+    const text = formatOpsMessage(message, subject);
+    const url = await secrets.getSecret('slackWebhookUrl');
+    if (!url) {
+      logger.warn('Ops alert (no Slack webhook configured)', { alert: text });
+      return 'LOGGED';
+    }
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text }),
+      signal: AbortSignal.timeout(5000),
+    });
+    // Throwing makes SNS's async invocation retry; the alert is not lost on a Slack hiccup.
+    if (!response.ok) throw new Error(`Slack answered ${response.status}`);
+    return 'POSTED';
   }
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ text }),
-    signal: AbortSignal.timeout(5000),
-  });
-  // Throwing makes SNS's async invocation retry; the alert is not lost on a Slack hiccup.
-  if (!response.ok) throw new Error(`Slack answered ${response.status}`);
-  return 'POSTED';
+
+  return notifySlack;
 }

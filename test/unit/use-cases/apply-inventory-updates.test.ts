@@ -1,13 +1,13 @@
-jest.mock('../../../src/adapters/inventory-repository', () => ({ applySkuChange: jest.fn() }));
-
-import { applySkuChange, type ApplyResult } from '../../../src/adapters/inventory-repository';
+import type { ApplyResult } from '../../../src/adapters/inventory-repository';
 import { logger } from '../../../src/commons/logger';
 import { ledgerId, type InventoryUpdate, type SkuChange } from '../../../src/domain/inventory';
-import { applyInventoryUpdates, type QueuedUpdate } from '../../../src/use-cases/events/apply-inventory-updates';
+import { createApplyInventoryUpdates, type QueuedUpdate } from '../../../src/use-cases/events/apply-inventory-updates';
+import type { InventoryPort } from '../../../src/use-cases/ports';
 
 logger.setLogLevel('SILENT');
 
-const applyMock = jest.mocked(applySkuChange);
+const applyMock = jest.fn() as jest.MockedFunction<InventoryPort['applySkuChange']>;
+const applyInventoryUpdates = createApplyInventoryUpdates({ inventory: { applySkuChange: applyMock } });
 const NOW = new Date('2030-01-01T00:00:00.000Z');
 
 function message(messageId: string, update: InventoryUpdate | Record<string, unknown> | string): QueuedUpdate {
