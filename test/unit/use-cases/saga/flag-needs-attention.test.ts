@@ -1,9 +1,9 @@
-import { logger } from '../../../src/commons/logger';
-import { InvalidOrderState } from '../../../src/domain/errors';
-import type { Order } from '../../../src/domain/order';
-import type { OpsAlertsPort, OrdersPort } from '../../../src/use-cases/ports';
-import { createFlagOrderNeedsAttention } from '../../../src/use-cases/saga/flag-needs-attention';
-import { anOrder, ORDER_ID } from '../fixtures/orders';
+import { logger } from '../../../../src/commons/logger';
+import { InvalidOrderState } from '../../../../src/domain/errors';
+import type { Order } from '../../../../src/domain/order';
+import type { OpsAlertsPort, OrdersPort } from '../../../../src/use-cases/ports';
+import { createFlagOrderNeedsAttention } from '../../../../src/use-cases/saga/flag-needs-attention';
+import { anOrder, ORDER_ID } from '../../fixtures/orders';
 
 logger.setLogLevel('SILENT');
 

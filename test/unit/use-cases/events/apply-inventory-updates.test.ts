@@ -1,8 +1,8 @@
-import type { ApplyResult } from '../../../src/adapters/inventory-repository';
-import { logger } from '../../../src/commons/logger';
-import { ledgerId, type InventoryUpdate, type SkuChange } from '../../../src/domain/inventory';
-import { createApplyInventoryUpdates, type QueuedUpdate } from '../../../src/use-cases/events/apply-inventory-updates';
-import type { InventoryPort } from '../../../src/use-cases/ports';
+import type { ApplyResult } from '../../../../src/adapters/inventory-repository';
+import { logger } from '../../../../src/commons/logger';
+import { ledgerId, type InventoryUpdate, type SkuChange } from '../../../../src/domain/inventory';
+import { createApplyInventoryUpdates, type QueuedUpdate } from '../../../../src/use-cases/events/apply-inventory-updates';
+import type { InventoryPort } from '../../../../src/use-cases/ports';
 
 logger.setLogLevel('SILENT');
 

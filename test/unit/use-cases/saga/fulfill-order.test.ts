@@ -1,0 +1,34 @@
+import { logger } from '../../../../src/commons/logger';
+import { InvalidOrderState } from '../../../../src/domain/errors';
+import { createFulfillOrder } from '../../../../src/use-cases/saga/fulfill-order';
+import { anOrder, ORDER_ID } from '../../fixtures/orders';
+import { fakeOrders, fakeQueues } from '../fakes';
+
+logger.setLogLevel('SILENT');
+
+const orders = fakeOrders();
+const queues = fakeQueues();
+const fulfillOrder = createFulfillOrder({ orders, queues });
+
+beforeEach(() => jest.resetAllMocks());
+
+test('a PAID order is handed off once per order id (consumers dedupe on it), with the time it was paid', async () => {
+  orders.requireOrder.mockResolvedValue(
+    anOrder({ status: 'PAID', history: [{ status: 'PENDING', at: 't0' }, { status: 'AWAITING_PAYMENT', at: 't1' }, { status: 'PAID', at: 't2' }] }),
+  );
+  await expect(fulfillOrder(ORDER_ID)).resolves.toEqual({ fulfilmentRequestId: ORDER_ID });
+  expect(queues.sendFulfilmentRequest).toHaveBeenCalledWith({
+    fulfilmentRequestId: ORDER_ID,
+    orderId: ORDER_ID,
+    items: [{ sku: 'TSHIRT', name: 'T-shirt', quantity: 1 }],
+    shippingAddress: expect.objectContaining({ country: 'US' }),
+    customerEmail: 'buyer@example.com',
+    paidAt: 't2',
+  });
+});
+
+test.each(['AWAITING_PAYMENT', 'COMPLETED', 'NEEDS_ATTENTION'] as const)('a %s order is not handed off: InvalidOrderState', async (status) => {
+  orders.requireOrder.mockResolvedValue(anOrder({ status }));
+  await expect(fulfillOrder(ORDER_ID)).rejects.toBeInstanceOf(InvalidOrderState);
+  expect(queues.sendFulfilmentRequest).not.toHaveBeenCalled();
+});
