@@ -16,7 +16,6 @@ import {
   type TaskCall,
   type TaskHandlerRegistration,
 } from '../../../local/stepfunctions';
-import { pollUntil } from '../../support/poll';
 
 export const REPO_ROOT = path.join(__dirname, '..', '..', '..');
 const FUNCTION_ARN_PREFIX = 'arn:aws:lambda:us-east-1:123456789012:function:';
@@ -292,12 +291,4 @@ function taskFailures(history: HistoryEvent[], stateName: string): string[] {
     if (event.type === 'TaskTimedOut') failures.push((event.taskTimedOutEventDetails as { error: string }).error);
   }
   return failures;
-}
-
-/** Polls (never sleeps) until the harness has seen `count` invocations of a state in a run still going. */
-export function untilInvoked(invocations: () => TaskInvocation[], stateName: string, count: number): Promise<TaskInvocation> {
-  return pollUntil(`${count} invocation(s) of ${stateName}`, () => invocations().filter((call) => call.stateName === stateName)[count - 1], {
-    timeoutMs: 5_000,
-    intervalMs: 5,
-  });
 }
