@@ -29,6 +29,11 @@ export interface LocalStepFunctionsOptions {
   taskHandlers?: TaskHandlerRegistration[];
   /** Receives one line per noteworthy event (task failures, callbacks awaited); tokens are redacted. */
   logger?: (line: string) => void;
+  /**
+   * For tests of routes rather than of timing: every Retry waits this many milliseconds instead of
+   * IntervalSeconds x BackoffRate (capped, jittered). MaxAttempts and ErrorEquals apply unchanged.
+   */
+  retryIntervalMs?: number;
 }
 
 interface StateMachineRecord {
@@ -56,11 +61,16 @@ export class LocalStepFunctions {
   private readonly executions = new Map<string, Execution>();
   private readonly tokens = new TaskTokenRegistry();
   private readonly log: (line: string) => void;
+  private readonly retryIntervalMs?: number;
 
   constructor(options: LocalStepFunctionsOptions = {}) {
     this.scope = { region: options.region ?? 'us-east-1', accountId: options.accountId ?? '123456789012' };
     this.handlers = [...(options.taskHandlers ?? [])];
     this.log = options.logger ?? (() => undefined);
+    if (options.retryIntervalMs !== undefined && !(Number.isFinite(options.retryIntervalMs) && options.retryIntervalMs >= 0)) {
+      throw new RangeError(`retryIntervalMs must be a finite number >= 0, got ${options.retryIntervalMs}`);
+    }
+    this.retryIntervalMs = options.retryIntervalMs;
   }
 
   registerResource(matcher: ResourceMatcher, handler: TaskHandler): void {
@@ -139,6 +149,7 @@ export class LocalStepFunctions {
       tokens: this.tokens,
       resolveHandler: (resource) => this.resolveHandler(resource),
       log: this.log,
+      retryIntervalMs: this.retryIntervalMs,
     });
     machine.executionsByName.set(name, execution);
     this.executions.set(execution.arn, execution);

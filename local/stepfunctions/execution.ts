@@ -37,6 +37,8 @@ export interface ExecutionDeps {
   tokens: TaskTokenRegistry;
   resolveHandler(resource: string): TaskHandler | undefined;
   log(line: string): void;
+  /** Replaces every retrier's computed wait (see LocalStepFunctionsOptions.retryIntervalMs). */
+  retryIntervalMs?: number;
 }
 
 type Outcome = { ok: true; output: JSONValue } | { ok: false; error: unknown };
@@ -155,7 +157,11 @@ export class Execution {
     );
     // Validated once at CreateStateMachine; this per-execution instance only binds the hooks (microseconds).
     const stateMachine = new StateMachine(instrumentDefinition(machine.libraryDefinition, this.hooks()), { validationOptions: { noValidate: true } });
-    const run = stateMachine.run(this.deps.input, { context, overrides: { taskResourceLocalHandlers: taskOverrides }, noThrowOnAbort: true });
+    const run = stateMachine.run(this.deps.input, {
+      context,
+      overrides: { taskResourceLocalHandlers: taskOverrides, retryIntervalOverrides: this.retryIntervalOverrides() },
+      noThrowOnAbort: true,
+    });
     this.abortLibraryRun = run.abort;
     const recorder = new LibraryEventRecorder({
       history: this.history,
@@ -175,6 +181,14 @@ export class Execution {
     );
     await recorded;
     this.complete(outcome);
+  }
+
+  /** The library's per-state override (ms, no jitter), for every state that has a Retry. */
+  private retryIntervalOverrides(): Record<string, number> | undefined {
+    const ms = this.deps.retryIntervalMs;
+    if (ms === undefined) return undefined;
+    const retrying = [...this.deps.machine.index.states.values()].filter((state) => Array.isArray(state.definition.Retry));
+    return Object.fromEntries(retrying.map((state) => [state.name, ms]));
   }
 
   private hooks(): DefinitionHooks {
