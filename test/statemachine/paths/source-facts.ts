@@ -101,7 +101,8 @@ export function taskFailureNames(): Map<string, string[]> {
   for (const file of program.getRootFileNames().map((name) => program.getSourceFile(name)!)) {
     walk(file, (node) => {
       if (ts.isNewExpression(node) && node.expression.getText(file) === 'SendTaskFailureCommand') builders.push(relative(file));
-      if (!ts.isCallExpression(node) || node.expression.getText(file) !== 'failPaymentWait') return;
+      // Called as a function or, where use cases take their adapters as parameters, as `saga.failPaymentWait`.
+      if (!ts.isCallExpression(node) || !/(^|\.)failPaymentWait$/.test(node.expression.getText(file))) return;
       const where = `${relative(file)}:${file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1}`;
       const values = node.arguments[1] && stringLiterals(checker.getTypeAtLocation(node.arguments[1]));
       if (!values) throw new Error(`${where}: failPaymentWait's error is not a string literal (or union of them); the contract test cannot tell which names it sends`);
