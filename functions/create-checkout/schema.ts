@@ -24,6 +24,3 @@ export const CheckoutRequestSchema = z.object({
     country: z.string().check(z.regex(/^[A-Za-z]{2}$/, 'Use a two-letter ISO country code')),
   }),
 });
-
-/** Stripe's own limit on idempotency keys is 255 characters; same here. */
-export const IdempotencyKeySchema = z.string().check(z.minLength(1), z.maxLength(255), z.regex(/^[\x21-\x7e]+$/, 'printable ASCII only'));

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DomainError, InvalidCart, InvalidOrderState, UnknownSku, UnsupportedCountry } from '../domain/errors';
 import { logger, withLogging } from './logger';
+import * as z from 'zod/mini';
 import { validate, ValidationFailure, type Schema } from './validation';
 
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -111,6 +112,18 @@ export function httpHandler(handler: (event: APIGatewayProxyEventV2, context: Co
       return toErrorResult(error);
     }
   });
+}
+
+/** The `Idempotency-Key` header, as Stripe limits its own: 1-255 printable ASCII characters. */
+export const IdempotencyKeySchema = z.string().check(z.minLength(1), z.maxLength(255), z.regex(/^[\x21-\x7e]+$/, 'printable ASCII only'));
+
+/** The request's Idempotency-Key, undefined if none was sent; a malformed one is a 400, never silently replaced. */
+export function idempotencyKey(event: APIGatewayProxyEventV2): string | undefined {
+  const raw = header(event, 'idempotency-key');
+  if (raw === undefined) return undefined;
+  const key = IdempotencyKeySchema.safeParse(raw);
+  if (!key.success) throw new HttpError(400, 'INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1-255 printable characters');
+  return key.data;
 }
 
 export function pathParameter(event: APIGatewayProxyEventV2, name: string): string {

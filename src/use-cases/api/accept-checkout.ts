@@ -63,3 +63,5 @@ export function createAcceptCheckout({ inventory, orders, saga }: AcceptCheckout
 }
 
 export type CheckoutAccepted = Awaited<ReturnType<ReturnType<typeof createAcceptCheckout>>>;
+
+export type AcceptCheckout = ReturnType<typeof createAcceptCheckout>;

@@ -26,3 +26,5 @@ export function createRequestInventoryAdjustment({ inventory, queues }: AdjustIn
 
   return requestInventoryAdjustment;
 }
+
+export type RequestInventoryAdjustment = ReturnType<typeof createRequestInventoryAdjustment>;

@@ -40,3 +40,5 @@ export function createRequestCancel({ orders, saga }: CancelOrderDeps) {
 
   return requestCancel;
 }
+
+export type RequestCancel = ReturnType<typeof createRequestCancel>;

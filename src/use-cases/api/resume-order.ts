@@ -62,3 +62,5 @@ export function createResumeAfterPayment({ orders, saga }: ResumeOrderDeps) {
 
   return resumeAfterPayment;
 }
+
+export type ResumeAfterPayment = ReturnType<typeof createResumeAfterPayment>;

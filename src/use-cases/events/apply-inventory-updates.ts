@@ -8,13 +8,13 @@ const SKU = z.string().check(z.minLength(1), z.maxLength(64));
 export const InventoryUpdateSchema: z.ZodMiniType<InventoryUpdate> = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('COMMIT'),
-    updateId: z.string().check(z.minLength(1), z.maxLength(200)),
+    updateId: z.string().check(z.minLength(1), z.maxLength(300)),
     orderId: z.string().check(z.minLength(1)),
     lines: z.array(z.object({ sku: SKU, quantity: z.int().check(z.positive()) })).check(z.minLength(1), z.maxLength(50)),
   }),
   z.object({
     type: z.literal('ADJUST'),
-    updateId: z.string().check(z.minLength(1), z.maxLength(200)),
+    updateId: z.string().check(z.minLength(1), z.maxLength(300)),
     sku: SKU,
     delta: z.int(),
     reason: z.string(),

@@ -1,23 +1,27 @@
-jest.mock('../../../src/adapters/inventory-repository', () => ({ getProduct: jest.fn() }));
-jest.mock('../../../src/adapters/queues', () => ({ sendInventoryUpdate: jest.fn() }));
-jest.mock('../../../src/adapters/orders-repository', () => ({ getOrder: jest.fn(), updateOrder: jest.fn() }));
-jest.mock('../../../src/adapters/saga', () => ({ startCheckoutExecution: jest.fn(), failPaymentWait: jest.fn() }));
-
+/** The admin routes (resume, stock adjustments) over the real use cases, with fakes of their adapters passed in. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { expectError, httpEvent, invoke, JSON_HEADERS } from './events';
-import { handler as adjustInventory } from '../../../functions/adjust-inventory/handler';
-import { handler as resumeOrder } from '../../../functions/resume-order/handler';
-import { getProduct } from '../../../src/adapters/inventory-repository';
-import { getOrder, updateOrder } from '../../../src/adapters/orders-repository';
-import { sendInventoryUpdate } from '../../../src/adapters/queues';
-import { startCheckoutExecution } from '../../../src/adapters/saga';
+import { createAdjustInventoryHandler } from '../../../functions/adjust-inventory/handler';
+import { createResumeOrderHandler } from '../../../functions/resume-order/handler';
+import { getSecret } from '../../../src/adapters/secrets';
+import { createRequestInventoryAdjustment } from '../../../src/use-cases/api/adjust-inventory';
+import { createResumeAfterPayment } from '../../../src/use-cases/api/resume-order';
 import { anOrder, ORDER_ID } from '../fixtures/orders';
+import { fakeInventory, fakeOrders, fakeQueues, fakeSaga } from '../use-cases/fakes';
 
-const getProductMock = jest.mocked(getProduct);
-const sendMock = jest.mocked(sendInventoryUpdate);
-const getOrderMock = jest.mocked(getOrder);
-const updateOrderMock = jest.mocked(updateOrder);
-const startMock = jest.mocked(startCheckoutExecution);
+const inventory = fakeInventory();
+const queues = fakeQueues();
+const orders = fakeOrders();
+const saga = fakeSaga();
+// The admin key as deployed functions read it (an environment override of the SSM secret here).
+const adminKey = () => getSecret('adminApiKey');
+const adjustInventory = createAdjustInventoryHandler({ requestInventoryAdjustment: createRequestInventoryAdjustment({ inventory, queues }), adminKey });
+const resumeOrder = createResumeOrderHandler({ resumeAfterPayment: createResumeAfterPayment({ orders, saga }), adminKey });
+const getProductMock = inventory.getProduct;
+const sendMock = queues.sendInventoryUpdate;
+const getOrderMock = orders.getOrder;
+const updateOrderMock = orders.updateOrder;
+const startMock = saga.startCheckoutExecution;
 
 const ADMIN_KEY = 'admin-key-0123456789';
 
@@ -113,6 +117,21 @@ describe('adjustInventory', () => {
     const second = await invoke(adjustInventory, adjust(VALID_ADJUSTMENT));
     expect(first.body.updateId).toMatch(/^adjust-[0-9a-f-]{36}$/);
     expect(second.body.updateId).not.toBe(first.body.updateId);
+  });
+
+  test.each([['too long', 'k'.repeat(256)], ['not printable', 'k 42'], ['empty', '']])(
+    'an Idempotency-Key %s -> 400 INVALID_IDEMPOTENCY_KEY and nothing queued (never silently replaced, which would apply a retry twice)',
+    async (_, key) => {
+      expectError(await invoke(adjustInventory, adjust(VALID_ADJUSTMENT, { 'x-api-key': ADMIN_KEY, 'Idempotency-Key': key })), 400, 'INVALID_IDEMPOTENCY_KEY');
+      expect(sendMock).not.toHaveBeenCalled();
+    },
+  );
+
+  test('the longest Idempotency-Key (255) makes an update id the inventory worker accepts', async () => {
+    const response = await invoke(adjustInventory, adjust(VALID_ADJUSTMENT, { 'x-api-key': ADMIN_KEY, 'Idempotency-Key': 'k'.repeat(255) }));
+    expect(response.statusCode).toBe(202);
+    const { InventoryUpdateSchema } = await import('../../../src/use-cases/events/apply-inventory-updates');
+    expect(InventoryUpdateSchema['~standard'].validate(sendMock.mock.calls[0][0])).toEqual({ value: sendMock.mock.calls[0][0] });
   });
 
   test('a negative delta is an adjustment too', async () => {

@@ -1,18 +1,17 @@
-jest.mock('../../../src/adapters/orders-repository', () => ({ getOrder: jest.fn(), updateOrder: jest.fn() }));
-jest.mock('../../../src/adapters/saga', () => ({ failPaymentWait: jest.fn(), startCheckoutExecution: jest.fn() }));
-jest.mock('../../../src/adapters/inventory-repository', () => ({ getProduct: jest.fn() }));
-jest.mock('../../../src/adapters/queues', () => ({ sendInventoryUpdate: jest.fn() }));
-
+/** The cancel route over the real use case, with fakes of its adapters passed in. */
 import { expectError, httpEvent, invoke } from './events';
-import { handler } from '../../../functions/cancel-order/handler';
-import { getOrder, updateOrder } from '../../../src/adapters/orders-repository';
-import { failPaymentWait } from '../../../src/adapters/saga';
+import { createCancelOrderHandler } from '../../../functions/cancel-order/handler';
 import type { OrderStatus } from '../../../src/domain/order-status';
+import { createRequestCancel } from '../../../src/use-cases/api/cancel-order';
 import { anOrder, ORDER_ID } from '../fixtures/orders';
+import { fakeOrders, fakeSaga } from '../use-cases/fakes';
 
-const getOrderMock = jest.mocked(getOrder);
-const updateOrderMock = jest.mocked(updateOrder);
-const failMock = jest.mocked(failPaymentWait);
+const orders = fakeOrders();
+const saga = fakeSaga();
+const handler = createCancelOrderHandler({ requestCancel: createRequestCancel({ orders, saga }) });
+const getOrderMock = orders.getOrder;
+const updateOrderMock = orders.updateOrder;
+const failMock = saga.failPaymentWait;
 
 const cancel = (orderId: string) =>
   httpEvent({

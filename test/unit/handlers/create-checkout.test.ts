@@ -1,26 +1,22 @@
-jest.mock('../../../src/adapters/clients/dynamodb', () => ({ documentClient: {} }));
-jest.mock('../../../src/adapters/inventory-repository', () => ({ getCatalogue: jest.fn() }));
-jest.mock('../../../src/adapters/orders-repository', () => ({ createOrder: jest.fn(), transitionOrder: jest.fn() }));
-jest.mock('../../../src/adapters/saga', () => ({ startCheckoutExecution: jest.fn() }));
-jest.mock('@aws-lambda-powertools/idempotency/dynamodb', () => ({
-  DynamoDBPersistenceLayer: jest.requireActual('./in-memory-idempotency').InMemoryPersistenceLayer,
-}));
-
+/** The checkout route over the real use case and Powertools' idempotency, with fakes of the adapters passed in. */
 import { expectError, httpEvent, invoke, JSON_HEADERS, type EventOptions } from './events';
 import { InMemoryPersistenceLayer } from './in-memory-idempotency';
-import { handler } from '../../../functions/create-checkout/handler';
-import { getCatalogue } from '../../../src/adapters/inventory-repository';
-import { createOrder, transitionOrder } from '../../../src/adapters/orders-repository';
-import { startCheckoutExecution } from '../../../src/adapters/saga';
+import { createCheckoutHandler } from '../../../functions/create-checkout/handler';
 import { logger } from '../../../src/commons/logger';
 import type { Order } from '../../../src/domain/order';
 import type { CatalogueEntry } from '../../../src/domain/pricing';
 import { ORDER_ID_PATTERN } from '../../../src/domain/order';
+import { createAcceptCheckout } from '../../../src/use-cases/api/accept-checkout';
+import { fakeInventory, fakeOrders, fakeSaga } from '../use-cases/fakes';
 
-const getCatalogueMock = jest.mocked(getCatalogue);
-const createOrderMock = jest.mocked(createOrder);
-const transitionOrderMock = jest.mocked(transitionOrder);
-const startMock = jest.mocked(startCheckoutExecution);
+const inventory = fakeInventory();
+const orders = fakeOrders();
+const saga = fakeSaga();
+const handler = createCheckoutHandler({ acceptCheckout: createAcceptCheckout({ inventory, orders, saga }), persistenceStore: new InMemoryPersistenceLayer() });
+const getCatalogueMock = inventory.getCatalogue;
+const createOrderMock = orders.createOrder;
+const transitionOrderMock = orders.transitionOrder;
+const startMock = saga.startCheckoutExecution;
 
 const CATALOGUE: CatalogueEntry[] = [
   { sku: 'TSHIRT', name: 'T-shirt', price: 2500, currency: 'usd' },

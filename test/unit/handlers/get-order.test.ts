@@ -1,12 +1,12 @@
-jest.mock('../../../src/adapters/orders-repository', () => ({ getOrder: jest.fn() }));
-
 import { expectError, httpEvent, invoke } from './events';
-import { handler } from '../../../functions/get-order/handler';
-import { getOrder } from '../../../src/adapters/orders-repository';
+import { createGetOrderHandler } from '../../../functions/get-order/handler';
 import { ORDER_STATUSES } from '../../../src/domain/order-status';
 import { anOrder, ORDER_ID } from '../fixtures/orders';
+import { fakeOrders } from '../use-cases/fakes';
 
-const getOrderMock = jest.mocked(getOrder);
+const orders = fakeOrders();
+const handler = createGetOrderHandler({ orders });
+const getOrderMock = orders.getOrder;
 
 const get = (orderId?: string) =>
   httpEvent({

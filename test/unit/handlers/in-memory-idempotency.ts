@@ -2,7 +2,7 @@ import { IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError } from 
 import { BasePersistenceLayer, IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 
 /**
- * Stands in for DynamoDBPersistenceLayer (jest.mock of '@aws-lambda-powertools/idempotency/dynamodb'),
+ * Stands in for DynamoDBPersistenceLayer (handlers take their persistence store as a parameter),
  * with the same conditional-put semantics: a live COMPLETED or IN_PROGRESS record refuses the put.
  */
 export class InMemoryPersistenceLayer extends BasePersistenceLayer {
