@@ -5,7 +5,7 @@
  * cause and resumes it. Faults are global to the cloud, so these scenarios run one at a time.
  */
 import { startE2e, type E2e, type OrderView } from './support/harness';
-import { pollUntil } from './support/poll';
+import { pollUntil } from '../support/poll';
 import { once } from '../support/once';
 
 let e2e: E2e;
@@ -143,10 +143,7 @@ test('a resumed order, once COMPLETED, no longer shows a failure reason', async 
 // endpoint for the Slack URL; fixed by 6f353b2). Without a Slack URL the alert is only logged.
 test('the ops alert is handed to notifySlack, which logs it (no Slack URL locally) instead of failing', async () => {
   await fulfilmentScenario();
-  const invocations = await pollUntil(() => e2e.logsMatching(/\[lambda\] notifySlack /), {
-    accept: (lines) => lines.length > 0,
-    description: 'an invocation of notifySlack',
-  });
+  const invocations = await pollUntil('an invocation of notifySlack', () => e2e.logsMatching(/\[lambda\] notifySlack /), { accept: (lines) => lines.length > 0 });
   expect(invocations.filter((line) => line.includes(' failed: '))).toEqual([]);
 }, 90_000);
 

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { checkoutBody, startE2e, type E2e, type HttpReply } from './support/harness';
-import { pollUntil } from './support/poll';
+import { pollUntil } from '../support/poll';
 
 const DLQ_NAME = 'checkout-saga-local-inventory-updates-dlq';
 let e2e: E2e;
@@ -97,9 +97,7 @@ describe('inventory adjustments through the queue', () => {
       poisonId = poison.body.updateId;
 
       await e2e.waitForStock(sku, { available: before.available + 3 });
-      const dead = await pollUntil(
-        async () => (await e2e.receiveAll(dlqUrl)).find((message) => JSON.parse(message.Body ?? '{}').updateId === poison.body.updateId),
-        { timeoutMs: 30_000, intervalMs: 250, description: `${poison.body.updateId} in ${DLQ_NAME}` },
+      const dead = await pollUntil(`${poison.body.updateId} in ${DLQ_NAME}`, async () => (await e2e.receiveAll(dlqUrl)).find((message) => JSON.parse(message.Body ?? '{}').updateId === poison.body.updateId), { timeoutMs: 30_000, intervalMs: 250 }
       );
       expect(JSON.parse(dead.Body!)).toEqual({
         type: 'ADJUST',

@@ -4,7 +4,7 @@
  * The scenarios run one after the other: the second one switches the emulator's webhook off.
  */
 import { startE2e, type E2e, type OrderView } from './support/harness';
-import { pollUntil } from './support/poll';
+import { pollUntil } from '../support/poll';
 
 const WINDOW_SECONDS = 3;
 let e2e: E2e;
@@ -79,9 +79,7 @@ test('race rule: paid but the webhook never came -> the expiry finds the payment
   expect(succeeded).toBeDefined();
   const resend = await e2e.http('POST', `/_emulator/events/${succeeded!.id}/resend`, { base: e2e.stripeApiBase });
   expect(resend.status).toBe(200);
-  const delivered = await pollUntil(async () => (await e2e.deliveries(`?event_id=${succeeded!.id}`)).find((d) => d.statusCode !== null), {
-    description: `a delivery of ${succeeded!.id}`,
-  });
+  const delivered = await pollUntil(`a delivery of ${succeeded!.id}`, async () => (await e2e.deliveries(`?event_id=${succeeded!.id}`)).find((d) => d.statusCode !== null));
   expect(delivered.statusCode).toBe(200);
   const after = await e2e.order(order.orderId);
   expect(after.status).toBe('COMPLETED');

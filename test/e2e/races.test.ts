@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { checkoutBody, startE2e, type E2e, type OrderView } from './support/harness';
-import { pollUntil } from './support/poll';
+import { pollUntil } from '../support/poll';
 import { once } from '../support/once';
 
 const REORDER_WINDOW_MS = 800;
@@ -101,10 +101,7 @@ test.concurrent('two-line cart paid under duplicated, reordered webhooks: comple
     (candidate) => (candidate.data.object as { id: string }).id === awaiting.payment.paymentIntentId,
   );
   expect(event).toBeDefined();
-  const copies = await pollUntil(async () => (await e2e.deliveries(`?event_id=${event!.id}`)).filter((d) => d.statusCode === 200), {
-    accept: (ok) => ok.length >= 2,
-    description: `both copies of ${event!.id} answered 200`,
-  });
+  const copies = await pollUntil(`both copies of ${event!.id} answered 200`, async () => (await e2e.deliveries(`?event_id=${event!.id}`)).filter((d) => d.statusCode === 200), { accept: (ok) => ok.length >= 2 });
   expect(new Set(copies.map((d) => d.deliveryId)).size).toBe(2);
   expect(await e2e.opsAlerts(accepted.orderId)).toEqual([]);
 });
@@ -149,10 +146,7 @@ test('the same Idempotency-Key sent three times at once creates one order', asyn
 
 /** Waits until the emulator has no delivery pending (queued, held for reordering, in flight or retrying). */
 function waitForWebhooksIdle() {
-  return pollUntil(async () => (await e2e.http('GET', '/_emulator/health', { base: e2e.stripeApiBase })).body.pendingDeliveries, {
-    accept: (pending) => pending === 0,
-    description: 'no webhook delivery pending in the emulator',
-  });
+  return pollUntil('no webhook delivery pending in the emulator', async () => (await e2e.http('GET', '/_emulator/health', { base: e2e.stripeApiBase })).body.pendingDeliveries, { accept: (pending) => pending === 0 });
 }
 
 // Regression (fixed): payment.status followed whichever pre-payment event was delivered last;
@@ -192,7 +186,7 @@ async function livePaymentIntents(orderIds: string[]) {
     return live;
   };
   // requestPayment may still be creating (then cancelling) an intent after the order shows CANCELED.
-  return pollUntil(find, { accept: (live) => live.length === 0, timeoutMs: 5000, intervalMs: 250 }).catch(() => find());
+  return pollUntil('every PaymentIntent of these orders canceled', find, { accept: (live) => live.length === 0, timeoutMs: 5000, intervalMs: 250 }).catch(() => find());
 }
 
 // Regression (fixed): a cancel that lands while requestPayment is creating the PaymentIntent (token stored,

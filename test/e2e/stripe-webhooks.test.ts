@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startE2e, type E2e, type HttpReply, type OrderView } from './support/harness';
-import { pollUntil } from './support/poll';
+import { pollUntil } from '../support/poll';
 
 import { stripeCliPath } from '../support/stripe-cli';
 import { paymentIntentEventEnvelope } from '../support/stripe-events';
@@ -159,10 +159,7 @@ describe('Stripe CLI trigger fixtures against the local cloud', () => {
     const handled = (type: string) => (HANDLED_EVENT_TYPES as readonly string[]).includes(type);
     expect(events.filter((event) => handled(event.type))).toHaveLength(1);
     for (const event of events.filter((event) => handled(event.type))) {
-      const attempts = await pollUntil(async () => (await e2e.deliveries(`?event_id=${event.id}`)).filter((d) => d.statusCode !== null || d.error !== null), {
-        accept: (list) => list.length > 0,
-        description: `a finished delivery of ${event.type} ${event.id}`,
-      });
+      const attempts = await pollUntil(`a finished delivery of ${event.type} ${event.id}`, async () => (await e2e.deliveries(`?event_id=${event.id}`)).filter((d) => d.statusCode !== null || d.error !== null), { accept: (list) => list.length > 0 });
       expect(attempts.map((a) => ({ type: a.type, url: a.url, statusCode: a.statusCode, attempt: a.attempt }))).toEqual([
         { type: event.type, url: `${e2e.apiUrl}/webhooks/stripe`, statusCode: 200, attempt: 1 },
       ]);

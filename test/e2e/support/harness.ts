@@ -7,8 +7,7 @@ import { GetQueueAttributesCommand, ListQueuesCommand, ReceiveMessageCommand, ty
 import Stripe from 'stripe';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../../local/cloud';
 import type { OpsAlert } from '../../../src/domain/ops-alert';
-import { pollUntil, PollTimeout } from './poll';
-import { UnexpectedAnswer } from '../../support/poll';
+import { pollUntil, PollTimeout, UnexpectedAnswer } from '../../support/poll';
 
 export type OrderStatus =
   | 'PENDING'
@@ -177,10 +176,9 @@ export class E2e {
     const passThrough = options.passThrough ?? [];
     let unexpected: OrderView | undefined;
     try {
-      return await pollUntil(() => this.order(orderId), {
+      return await pollUntil(`order ${orderId} to reach ${wanted.join(' or ')}`, () => this.order(orderId), {
         timeoutMs: options.timeoutMs ?? 20_000,
         intervalMs: 100,
-        description: `order ${orderId} to reach ${wanted.join(' or ')}`,
         accept: (order) => {
           if (wanted.includes(order.status)) return options.until ? options.until(order) : true;
           if (FINAL_STATUSES.includes(order.status) && !passThrough.includes(order.status)) {
@@ -240,10 +238,9 @@ export class E2e {
   }
 
   waitForStock(sku: string, expected: Partial<Pick<Stock, 'available' | 'reserved' | 'sold'>>, timeoutMs = 15_000): Promise<Stock> {
-    return pollUntil(() => this.stock(sku), {
+    return pollUntil(`stock of ${sku} to be ${JSON.stringify(expected)}`, () => this.stock(sku), {
       timeoutMs,
       intervalMs: 150,
-      description: `stock of ${sku} to be ${JSON.stringify(expected)}`,
       accept: (stock) => Object.entries(expected).every(([key, value]) => stock[key as keyof Stock] === value),
     });
   }
@@ -354,26 +351,23 @@ export class E2e {
 
   /** Waits until a queue holds no message, visible or in flight: everything sent was handled. */
   waitForQueueDrained(queueUrl: string, timeoutMs = 20_000): Promise<Record<string, string>> {
-    return pollUntil(
-      async () =>
-        (
-          await this.cloud.infra.clients.sqs.send(
-            new GetQueueAttributesCommand({
-              QueueUrl: queueUrl,
-              AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-            }),
-          )
-        ).Attributes ?? {},
-      {
-        timeoutMs,
-        intervalMs: 200,
-        description: `${queueUrl} to be empty`,
-        accept: (attributes) =>
-          Number(attributes.ApproximateNumberOfMessages) === 0 &&
-          Number(attributes.ApproximateNumberOfMessagesNotVisible) === 0 &&
-          Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0) === 0,
-      },
-    );
+    const attributesOf = async () =>
+      (
+        await this.cloud.infra.clients.sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: queueUrl,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+          }),
+        )
+      ).Attributes ?? {};
+    return pollUntil(`${queueUrl} to be empty`, attributesOf, {
+      timeoutMs,
+      intervalMs: 200,
+      accept: (attributes) =>
+        Number(attributes.ApproximateNumberOfMessages) === 0 &&
+        Number(attributes.ApproximateNumberOfMessagesNotVisible) === 0 &&
+        Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0) === 0,
+    });
   }
 
   /** How many orders the orders table holds (an operator's scan). */
