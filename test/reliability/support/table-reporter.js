@@ -13,10 +13,15 @@ function cell(text) {
   return String(text).replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
 }
 
-/** First meaningful line of a jest failure message, without colours. */
+/** The start of a jest failure message (its first lines, without colours or the stack), for a cell. */
 function firstLine(message) {
   const plain = String(message ?? '').replace(/\u001b\[[0-9;]*m/g, '');
-  return (plain.split('\n').find((line) => line.trim()) ?? 'no message').trim().slice(0, 240);
+  const lines = plain
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('at ') && !/^\d+ \|/.test(line) && !/^> \d+ \|/.test(line) && !/^\|/.test(line));
+  const text = lines.join(' ') || 'no message';
+  return text.length > 300 ? `${text.slice(0, 300)}...` : text;
 }
 
 /** Scenario number for sorting: a row's leading number, or "scenario N" in a test's name. */
