@@ -14,8 +14,8 @@ import { showTally, tally } from '../support/poll';
 import { HELD, recordResult } from './support/results';
 
 const CUSTOMERS = 200;
-// Long enough for every paying customer under load on a shared 2-core machine (their last call
-// came up to 17 s after checkout at 20 s), short enough for the walk-aways to expire.
+// Long enough for every paying customer on a loaded 2-core machine (a payer's last call came up
+// to 20 s after checkout), short enough for the walk-aways to expire.
 const WINDOW_SECONDS = 30;
 const STOCK: Record<string, number> = { 'REL-LOAD-A': 150, 'REL-LOAD-B': 40, 'REL-LOAD-C': 250 };
 
