@@ -14,8 +14,8 @@ import { showTally, tally } from '../support/poll';
 import { HELD, recordResult } from './support/results';
 
 const CUSTOMERS = 200;
-// Long enough for every paying customer on a loaded 2-core machine (a payer's last call came up
-// to 20 s after checkout), short enough for the walk-aways to expire.
+// Long enough for every paying or cancelling customer on a loaded 2-core machine (the table shows
+// the tightest margin: 7-14 s at load average 7-8), short enough for the walk-aways to expire.
 const WINDOW_SECONDS = 30;
 const STOCK: Record<string, number> = { 'REL-LOAD-A': 150, 'REL-LOAD-B': 40, 'REL-LOAD-C': 250 };
 
@@ -57,6 +57,15 @@ describe('scenario 9: load without loss', () => {
   }, 90_000);
   afterAll(() => h?.close());
 
+  /** When the order's payment window closes: its payment wait's (last) start + the window. */
+  function paymentWindowClosesAt(orderId: string): number {
+    const events = h.history(orderId);
+    const entered = events.findIndex((event) => event.type === 'TaskStateEntered' && event.stateEnteredEventDetails.name === 'AwaitPayment');
+    const exited = events.findIndex((event, i) => i > entered && event.type === 'TaskStateExited');
+    const started = events.slice(entered, exited < 0 ? undefined : exited).filter((event) => event.type === 'TaskStarted').pop();
+    return new Date(started.timestamp).getTime() + WINDOW_SECONDS * 1000;
+  }
+
   test(`${CUSTOMERS} concurrent customers through the whole flow`, async () => {
     const skus = Object.keys(STOCK);
     const started = Date.now();
@@ -64,7 +73,6 @@ describe('scenario 9: load without loss', () => {
       const behaviour = behaviourOf(i);
       // Carts of one or two SKUs; B (40) is wanted far more than it has.
       const items = i % 3 === 0 ? [{ sku: skus[i % 2], quantity: 1 + (i % 2) }, { sku: skus[2], quantity: 1 }] : [{ sku: skus[i % skus.length], quantity: 1 + (i % 3) }];
-      const t0 = Date.now();
       const orderId = await h.checkout(items);
       // Whatever the customer sees first (REJECTED when a line is out of stock).
       const reached = await h.waitForStatus(orderId, ['AWAITING_PAYMENT', 'REJECTED', 'EXPIRED', 'CANCELED', 'COMPLETED', 'NEEDS_ATTENTION'], 90_000, 400);
@@ -92,10 +100,10 @@ describe('scenario 9: load without loss', () => {
           if (cancel.status !== 202) answers.push(`cancel answered ${cancel.status} ${cancel.text.slice(0, 200)}`);
         }
       }
-      // Checkout to the last call of the customer: an upper bound of how late in the window it came.
-      const actedMs = Date.now() - t0;
-      const final = await h.waitForStatus(orderId, ['COMPLETED', 'REJECTED', 'CANCELED', 'EXPIRED', 'NEEDS_ATTENTION'], WINDOW_SECONDS * 1000 + 90_000, 500);
-      return { orderId, behaviour, items, reached: reached.status as string, answers, status: final.status as string, actedMs, ms: Date.now() - t0 };
+      const actedAt = Date.now();
+      // Polled slowly: 200 customers polling fast are most of the load, and slow the payers down.
+      const final = await h.waitForStatus(orderId, ['COMPLETED', 'REJECTED', 'CANCELED', 'EXPIRED', 'NEEDS_ATTENTION'], WINDOW_SECONDS * 1000 + 90_000, 2000);
+      return { orderId, behaviour, items, reached: reached.status as string, answers, status: final.status as string, actedAt };
     });
     const results = await Promise.all(customers);
     const elapsedMs = Date.now() - started;
@@ -147,8 +155,11 @@ describe('scenario 9: load without loss', () => {
       }
       for (const answer of result.answers) broken.push(`${promise}, each call answering as it should: ${result.orderId} ${answer}`);
     }
-    const payable = results.filter((r) => r.reached === 'AWAITING_PAYMENT');
-    const paymentsMade = payable.filter((r) => PROMISED[r.behaviour] === 'COMPLETED').length;
+    // How close to its window's close a customer's last call came (the wait's last TaskStarted +
+    // the window): shown, not asserted, to tell a slow machine from a broken promise.
+    const marginsMs = results
+      .filter((r) => r.reached === 'AWAITING_PAYMENT' && r.behaviour !== 'abandon')
+      .map((r) => paymentWindowClosesAt(r.orderId) - r.actedAt);
     for (const sku of skus) {
       const s = stock[sku];
       if (ledgerTotal(s) !== STOCK[sku] || s.reserved !== 0 || s.sold !== sold[sku]) problems.push(`${sku}: ${showStock(s)}, stocked ${STOCK[sku]}, COMPLETED bought ${sold[sku]}`);
@@ -158,7 +169,11 @@ describe('scenario 9: load without loss', () => {
     if (fulfilment.visible !== completed) problems.push(`${fulfilment.visible} fulfilment hand-offs for ${completed} COMPLETED`);
     if (running) problems.push(`${running} executions running`);
     const byBehaviour = Object.entries(tally(results.map((r) => `${r.behaviour}:${r.status}`))).map(([k, n]) => `${k} ${n}`).join(', ');
-    const latencies = results.filter((r) => r.status === 'COMPLETED').map((r) => r.ms);
+    // Checkout to COMPLETED as the order's history stored it (the customers' polling is slow).
+    const latencies = results
+      .map((r) => orders.get(r.orderId))
+      .filter((order) => order.status === 'COMPLETED')
+      .map((order) => Date.parse(order.history.find((change: { status: string }) => change.status === 'COMPLETED').at) - Date.parse(order.createdAt));
 
     const verdict = recordResult({
       scenario: '9 load without loss',
@@ -168,7 +183,7 @@ describe('scenario 9: load without loss', () => {
         'intents agree; per SKU available+reserved+sold = stocked, reserved 0, sold = COMPLETED; queues and DLQ empty, 1 hand-off per COMPLETED; 0 executions running',
       observed:
         `${showTally(tally(results.map((r) => r.status)))} in ${(elapsedMs / 1000).toFixed(1)} s (checkout to COMPLETED p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms); ` +
-        `by behaviour ${byBehaviour}; ${paymentsMade} paying customers, last call at most ${Math.max(0, ...payable.map((r) => r.actedMs))} ms after checkout; ` +
+        `by behaviour ${byBehaviour}; customers' last calls at least ${Math.min(...marginsMs)} ms before their window's close; ` +
         `${skus.map((sku) => `${sku.slice(-1)}: ${showStock(stock[sku])}`).join('; ')}; hand-offs ${fulfilment.visible}; queue ${inventoryQueue.visible}/${inventoryQueue.inFlight}, DLQ ${dlq.visible}; ` +
         `running ${running}; ${problems.length} violations${problems.length ? ` (e.g. ${problems[0]})` : ''}; ${broken.length} broken promises${broken.length ? ` (e.g. ${broken[0]})` : ''}`,
       ok: problems.length === 0 && broken.length === 0,
