@@ -6,7 +6,7 @@
  */
 import { Harness, ledgerTotal, showStock, type CartLine } from './support/harness';
 import { mapLimit, showTally, tally } from '../support/poll';
-import { recordResult } from './support/results';
+import { HELD, recordResult } from './support/results';
 
 const S = 20;
 
@@ -45,7 +45,7 @@ describe('scenario 1: no overselling', () => {
       payments.every((p) => p.ok) &&
       stock.available === 0 && stock.reserved === 0 && stock.sold === S &&
       rejectedReasons.every((reason) => reason.includes(sku));
-    recordResult({
+    const verdict = recordResult({
       scenario: '1 no overselling: one SKU',
       attempts: `${3 * S} concurrent checkouts, S = ${S}, ${payments.length} paying at once`,
       expected: `${S} COMPLETED, ${2 * S} REJECTED (out of stock); available 0, reserved 0, sold ${S}`,
@@ -56,6 +56,7 @@ describe('scenario 1: no overselling', () => {
     expect(payments.every((p) => p.ok)).toBe(true);
     expect(stock).toEqual({ available: 0, reserved: 0, sold: S });
     for (const reason of rejectedReasons) expect(reason).toContain(sku);
+    expect(verdict).toBe(HELD);
   }, 180_000);
 
   test('multi-line carts over two SKUs of different stock: all lines or none', async () => {
@@ -98,8 +99,8 @@ describe('scenario 1: no overselling', () => {
       stockAfter[a].sold === sold[a] && stockAfter[b].sold === sold[b] &&
       stockAfter[a].reserved === 0 && stockAfter[b].reserved === 0 &&
       ledgerTotal(stockAfter[a]) === stockA && ledgerTotal(stockAfter[b]) === stockB;
-    const ok = problems.length === 0 && ledgerOk && payments.every((p) => p.ok);
-    recordResult({
+    const ok = problems.length === 0 && ledgerOk && payments.every((p) => p.ok) && statuses.COMPLETED > 0 && statuses.REJECTED > 0;
+    const verdict = recordResult({
       scenario: '1 no overselling: multi-line carts',
       attempts: `${carts.length} concurrent carts over 2 SKUs (stock ${stockA} and ${stockB}), all paying at once`,
       expected: 'each cart all lines or none; sold = lines of COMPLETED carts; reserved 0; a REJECTED cart is short on some line',
@@ -112,5 +113,6 @@ describe('scenario 1: no overselling', () => {
     expect(stockAfter[b]).toEqual({ available: stockB - sold[b], reserved: 0, sold: sold[b] });
     expect(statuses.COMPLETED).toBeGreaterThan(0);
     expect(statuses.REJECTED).toBeGreaterThan(0);
+    expect(verdict).toBe(HELD);
   }, 180_000);
 });

@@ -9,7 +9,7 @@
  */
 import { Harness, showStock } from './support/harness';
 import { delay, mapLimit, pollUntil, showTally, tally } from '../support/poll';
-import { recordResult } from './support/results';
+import { HELD, recordResult } from './support/results';
 
 const HAPPY_PATH = ['RouteStart', 'ReserveInventory', 'AwaitPayment', 'MarkPaid', 'FulfillOrder', 'CommitInventory', 'MarkCompleted'];
 const SKU = 'REL-WEBHOOK';
@@ -105,26 +105,34 @@ describe('scenario 2: duplicated and reordered webhooks', () => {
     if (handoffs.length !== orderIds.length) problems.push(`${handoffs.length} fulfilment messages for ${orderIds.length} orders`);
 
     const firstDeliveries = emulator.deliveries().filter((d) => !d.resend);
+    // The emulator retries any non-2xx as Stripe does; what the design may answer before a 2xx is
+    // 409 (the same event in progress) or 503 (retry later), never a 500 or no answer at all.
+    const firstAnswers = tally(firstDeliveries.map((d) => String(d.statusCode ?? d.error)));
+    const unexpectedFirstAnswers = Object.keys(firstAnswers).filter((answer) => !['200', '409', '503'].includes(answer));
     const late = [...replayStatuses, ...lateDeliveries.map((d) => d.statusCode ?? 0)];
     const lateNon2xx = late.filter((status) => status < 200 || status > 299);
-    recordResult({
+    const verdict = recordResult({
       scenario: '2 duplicated and reordered webhooks',
       attempts:
         `${orderIds.length} orders (visa, decline then visa, 3DS), ${events.length} events x3 shuffled = ${firstDeliveries.length} deliveries, ` +
         `then ${resends.length} resends + ${replayStatuses.length} re-signed replays`,
-      expected: 'each order: 1 execution through AwaitPayment, history PENDING>AWAITING_PAYMENT>PAID>COMPLETED, 1 commit, 1 hand-off, 0 alerts; late duplicates 2xx',
+      expected:
+        'each order: 1 execution through AwaitPayment, history PENDING>AWAITING_PAYMENT>PAID>COMPLETED, 1 commit, 1 hand-off, 0 alerts; ' +
+        'deliveries answered 200, 409 or 503 only; late duplicates 2xx',
       observed:
         `${showTally(tally(orderIds.map((id) => orders.get(id).status)))}; ${problems.length} violations; ${handoffs.length} hand-offs; ` +
-        `${showStock(stock)}; late duplicates: ${showTally(tally(late.map(String)))}`,
-      ok: problems.length === 0 && lateNon2xx.length === 0 && resends.every((s) => s === 200),
+        `${showStock(stock)}; first deliveries answered ${showTally(firstAnswers)}; late duplicates: ${showTally(tally(late.map(String)))}`,
+      ok: problems.length === 0 && lateNon2xx.length === 0 && resends.every((s) => s === 200) && unexpectedFirstAnswers.length === 0,
     });
     expect(problems).toEqual([]);
     expect(resends.every((status) => status === 200)).toBe(true);
     expect(lateNon2xx).toEqual([]);
+    expect(unexpectedFirstAnswers).toEqual([]);
     // Every first delivery ended in a 2xx (retries included), so Stripe would stop retrying.
     const eventsAcked = new Set(emulator.deliveries().filter((d) => d.statusCode && d.statusCode < 300).map((d) => d.eventId));
     expect(events.filter((event) => !eventsAcked.has(event.id)).map((event) => event.type)).toEqual([]);
     await pollUntil('no new orders', async () => (await h.scanOrders()).length === orderIds.length);
+    expect(verdict).toBe(HELD);
   }, 180_000);
 
   test('declines and the success delivered at the same moment, newest first, twice each (as Stripe may, in parallel)', async () => {
@@ -151,20 +159,25 @@ describe('scenario 2: duplicated and reordered webhooks', () => {
       emulator.setConfig({ webhookUrl: `${h.cloud.apiUrl}/webhooks/stripe` });
     }
     const held = emulator.events().filter((event) => !seen.has(event.id));
-    const statuses: number[] = [];
-    const deliver = async (event: (typeof held)[number]) => {
+    // Stripe retries any non-2xx, and so do we; but the design answers only 409 EVENT_IN_PROGRESS
+    // (the same event is being processed) or 503 RETRY_LATER (the saga cannot take it yet) before
+    // a 2xx. Any other answer, a 500 above all, is not retried: it is a failure of its own.
+    const retryable: Record<number, string> = { 409: 'EVENT_IN_PROGRESS', 503: 'RETRY_LATER' };
+    const answers: string[] = [];
+    const deliver = async (event: (typeof held)[number]): Promise<string | undefined> => {
       const payload = JSON.stringify(event);
-      // Stripe retries a non-2xx (here: 409 while the same event is in progress); so do we, a few times.
       for (let attempt = 1; attempt <= 20; attempt++) {
         const reply = await h.postWebhook(payload, h.sign(payload));
-        statuses.push(reply.status);
-        if (reply.status >= 200 && reply.status < 300) return;
+        const code = reply.body?.error?.code;
+        answers.push(code ? `${reply.status} ${code}` : String(reply.status));
+        if (reply.status >= 200 && reply.status < 300) return undefined;
+        if (retryable[reply.status] !== code) return `${event.id} (${event.type}) answered ${reply.status}: ${reply.text.slice(0, 200)}`;
         await delay(20 * attempt); // Stripe's retries back off too
       }
-      throw new Error(`event ${event.id} never acknowledged`);
+      return `${event.id} (${event.type}) never acknowledged in 20 attempts`;
     };
     // Newest first (the success before the decline), each event's two copies side by side.
-    await Promise.all([...held].reverse().flatMap((event) => [event, event]).map(deliver));
+    const undelivered = (await Promise.all([...held].reverse().flatMap((event) => [event, event]).map(deliver))).filter((failure) => failure !== undefined);
     const orders = await h.waitAllSettled(orderIds, 60_000);
     await h.noExecutionRunning();
 
@@ -176,13 +189,20 @@ describe('scenario 2: duplicated and reordered webhooks', () => {
       if (order.payment.status !== 'succeeded') problems.push(`${id} ${order.status} but payment.status ${order.payment.status}`);
       if (h.statesEntered(id).join(',') !== HAPPY_PATH.join(',')) problems.push(`${id} went through ${h.statesEntered(id).join(',')}`);
     }
-    recordResult({
+    const answerKinds = Object.keys(tally(answers));
+    const unexpectedAnswers = answerKinds.filter((answer) => !['200', '409 EVENT_IN_PROGRESS', '503 RETRY_LATER'].includes(answer));
+    const verdict = recordResult({
       scenario: '2 declines + success webhooks in parallel',
-      attempts: `${orderIds.length} orders paid after 3 declines, their ${held.length} events delivered twice each, all at once (${statuses.length} POSTs)`,
-      expected: 'each order resumes once and ends COMPLETED showing payment succeeded',
-      observed: `${showTally(tally(orderIds.map((id) => orders.get(id).status)))}; ${problems.length} violations${problems.length ? ` (e.g. ${problems[0]})` : ''}; answers ${showTally(tally(statuses.map(String)))}`,
-      ok: problems.length === 0,
+      attempts: `${orderIds.length} orders paid after 3 declines, their ${held.length} events delivered twice each, all at once (${answers.length} POSTs)`,
+      expected: 'each event acknowledged (200) after retries of 409 EVENT_IN_PROGRESS or 503 RETRY_LATER only; each order resumes once and ends COMPLETED showing payment succeeded',
+      observed:
+        `${showTally(tally(orderIds.map((id) => orders.get(id).status)))}; ${problems.length} violations${problems.length ? ` (e.g. ${problems[0]})` : ''}; ` +
+        `answers ${showTally(tally(answers))}; ${undelivered.length} deliveries not acknowledged${undelivered.length ? ` (e.g. ${undelivered[0]})` : ''}`,
+      ok: problems.length === 0 && undelivered.length === 0 && unexpectedAnswers.length === 0,
     });
+    expect(undelivered).toEqual([]);
+    expect(unexpectedAnswers).toEqual([]);
     expect(problems).toEqual([]);
+    expect(verdict).toBe(HELD);
   }, 120_000);
 });

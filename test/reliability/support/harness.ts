@@ -56,7 +56,8 @@ export class Harness {
       host: base.hostname,
       port: Number(base.port),
       protocol: 'http',
-      maxNetworkRetries: 2,
+      // No silent retries: every answer of the emulator reaches the test as it was.
+      maxNetworkRetries: 0,
       telemetry: false,
     });
   }
@@ -131,14 +132,23 @@ export class Harness {
     return reply.body;
   }
 
+  /**
+   * Polls GET /orders/{id} until the order is in one of `statuses`. A 5xx answer fails at once:
+   * polling must not hide a server error behind a later 200 (other answers, and network errors,
+   * count as "not yet").
+   */
   async waitForStatus(orderId: string, statuses: OrderStatus[], timeoutMs = 30_000, intervalMs = 150): Promise<any> {
     let last: any;
+    let serverError: Reply | undefined;
     try {
-      return await pollUntil(
+      await pollUntil(
         `order ${orderId} in ${statuses.join('/')}`,
         async () => {
-          last = await this.order(orderId);
-          return statuses.includes(last.status) ? last : undefined;
+          const reply = await this.http(`/orders/${orderId}`);
+          if (reply.status >= 500) serverError = reply;
+          else if (reply.status !== 200) throw new Error(`GET /orders/${orderId} answered ${reply.status}`);
+          else last = reply.body;
+          return serverError !== undefined || statuses.includes(last.status);
         },
         { timeoutMs, intervalMs },
       );
@@ -146,6 +156,8 @@ export class Harness {
       const history = last?.history?.map((entry: any) => entry.status).join('>');
       throw new Error(`${(error as Error).message}; the order is ${last?.status} (${history}), payment ${JSON.stringify(last?.payment)}, failure ${last?.failureReason}`);
     }
+    if (serverError) throw new Error(`GET /orders/${orderId} answered ${serverError.status} while waiting for ${statuses.join('/')}: ${serverError.text.slice(0, 300)}`);
+    return last;
   }
 
   async product(sku: string): Promise<Stock> {
