@@ -34,7 +34,7 @@ test.concurrent('happy path: server-side prices, reservation, payment with visa,
 
   // The client's own prices are never read: the catalogue price (2500) is used.
   const body = checkoutBody([{ sku, quantity: 2, price: 1, unitPrice: 1 } as any]);
-  const reply = await e2e.http('POST', '/checkout', { json: { ...body, amounts: { total: 1 } } });
+  const reply = await e2e.request('POST', '/checkout', { json: { ...body, amounts: { total: 1 } } });
   expect(reply.status).toBe(202);
   const accepted = reply.body;
   expect(accepted.orderId).toMatch(/^ord_[A-Za-z0-9_-]{22}$/);
@@ -264,6 +264,6 @@ test.concurrent('cancelling a COMPLETED order is refused with 409 ORDER_ALREADY_
   expect(statuses(after)).toEqual(['PENDING', 'AWAITING_PAYMENT', 'PAID', 'COMPLETED']);
   expect((await e2e.stripe.paymentIntents.retrieve(paymentIntentId)).status).toBe('succeeded');
   // Nothing happens later either: the saga has ended, and it never entered its compensation.
-  expect((await e2e.waitForExecutionEnd(order.orderId)).status).toBe('SUCCEEDED');
+  expect((await e2e.waitForExecution(order.orderId)).status).toBe('SUCCEEDED');
   expect(e2e.statesEntered(order.orderId)).not.toContain('CompensateOrder');
 });

@@ -130,8 +130,8 @@ describe('bad input over HTTP creates nothing', () => {
     const stockBefore = await e2e.stock('TSHIRT-BLUE-M');
     const valid = checkoutBody([{ sku: 'TSHIRT-BLUE-M', quantity: 1 }]);
     const post = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
-      e2e.http('POST', '/checkout', { body, headers });
-    const postJson = (value: unknown, headers?: Record<string, string>) => e2e.http('POST', '/checkout', { json: value, headers });
+      e2e.request('POST', '/checkout', { body, headers });
+    const postJson = (value: unknown, headers?: Record<string, string>) => e2e.request('POST', '/checkout', { json: value, headers });
 
     expectErrorBody(await post('{"items": [{"sku": "TSHIRT-BLUE-M", "quantity": 1}'), 400, 'MALFORMED_JSON');
     expectErrorBody(await post(''), 400, 'MALFORMED_JSON');
@@ -173,9 +173,9 @@ describe('bad input over HTTP creates nothing', () => {
   });
 
   test('unknown orders and products are 404 with the error shape', async () => {
-    expectErrorBody(await e2e.http('GET', '/orders/ord_AAAAAAAAAAAAAAAAAAAAAA'), 404, 'ORDER_NOT_FOUND');
-    expectErrorBody(await e2e.http('GET', '/orders/not-an-order-id'), 404, 'ORDER_NOT_FOUND');
-    expectErrorBody(await e2e.http('GET', '/products/NO-SUCH-SKU'), 404, 'PRODUCT_NOT_FOUND');
+    expectErrorBody(await e2e.request('GET', '/orders/ord_AAAAAAAAAAAAAAAAAAAAAA'), 404, 'ORDER_NOT_FOUND');
+    expectErrorBody(await e2e.request('GET', '/orders/not-an-order-id'), 404, 'ORDER_NOT_FOUND');
+    expectErrorBody(await e2e.request('GET', '/products/NO-SUCH-SKU'), 404, 'PRODUCT_NOT_FOUND');
     expectErrorBody(await e2e.cancel('ord_AAAAAAAAAAAAAAAAAAAAAA'), 404, 'ORDER_NOT_FOUND');
   });
 });

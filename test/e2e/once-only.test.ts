@@ -76,7 +76,7 @@ describe("release once-only: a compensation retried after its release gives the 
 
     expect((await e2e.cancel(order.orderId)).status).toBe(202);
     await e2e.waitForStatus(order.orderId, 'CANCELED');
-    expect((await e2e.waitForExecutionEnd(order.orderId)).status).toBe('SUCCEEDED');
+    expect((await e2e.waitForExecution(order.orderId)).status).toBe('SUCCEEDED');
     const released = await e2e.waitForStock(sku, { available: before.available - 1, reserved: before.reserved + 1 });
 
     // The payload CompensateOrder gives the function (stepfunctions/checkout.asl.yml), as a Lambda

@@ -55,7 +55,7 @@ test('race rule: paid but the webhook never came -> the expiry finds the payment
   const { order, paymentIntentId } = await e2e.checkoutAwaitingPayment([{ sku, quantity: 1 }]);
 
   // Stripe stops delivering webhooks (an outage on the way to us); the customer pays.
-  const emulatorConfig = await e2e.http('POST', '/_emulator/config', { json: { webhookUrl: null }, base: e2e.stripeApiBase });
+  const emulatorConfig = await e2e.request('POST', '/_emulator/config', { json: { webhookUrl: null }, base: e2e.stripeApiBase });
   expect(emulatorConfig.status).toBe(200);
   try {
     const paid = await e2e.pay(paymentIntentId, 'pm_card_visa');
@@ -69,7 +69,7 @@ test('race rule: paid but the webhook never came -> the expiry finds the payment
     expect((await e2e.stripe.paymentIntents.retrieve(paymentIntentId)).status).toBe('succeeded');
     await e2e.waitForStock(sku, { available: before.available - 1, reserved: before.reserved, sold: before.sold + 1 });
   } finally {
-    await e2e.http('POST', '/_emulator/config', { json: { webhookUrl: `${e2e.apiUrl}/webhooks/stripe` }, base: e2e.stripeApiBase });
+    await e2e.request('POST', '/_emulator/config', { json: { webhookUrl: `${e2e.apiUrl}/webhooks/stripe` }, base: e2e.stripeApiBase });
   }
 
   // The late webhook, delivered once Stripe recovers, changes nothing and alerts nobody.
@@ -77,7 +77,7 @@ test('race rule: paid but the webhook never came -> the expiry finds the payment
     (event) => (event.data.object as { id: string }).id === paymentIntentId,
   );
   expect(succeeded).toBeDefined();
-  const resend = await e2e.http('POST', `/_emulator/events/${succeeded!.id}/resend`, { base: e2e.stripeApiBase });
+  const resend = await e2e.request('POST', `/_emulator/events/${succeeded!.id}/resend`, { base: e2e.stripeApiBase });
   expect(resend.status).toBe(200);
   const delivered = await pollUntil(`a delivery of ${succeeded!.id}`, async () => (await e2e.deliveries(`?event_id=${succeeded!.id}`)).find((d) => d.statusCode !== null));
   expect(delivered.statusCode).toBe(200);

@@ -146,7 +146,7 @@ test('the same Idempotency-Key sent three times at once creates one order', asyn
 
 /** Waits until the emulator has no delivery pending (queued, held for reordering, in flight or retrying). */
 function waitForWebhooksIdle() {
-  return pollUntil('no webhook delivery pending in the emulator', async () => (await e2e.http('GET', '/_emulator/health', { base: e2e.stripeApiBase })).body.pendingDeliveries, { accept: (pending) => pending === 0 });
+  return pollUntil('no webhook delivery pending in the emulator', async () => (await e2e.request('GET', '/_emulator/health', { base: e2e.stripeApiBase })).body.pendingDeliveries, { accept: (pending) => pending === 0 });
 }
 
 // Regression (fixed): payment.status followed whichever pre-payment event was delivered last;

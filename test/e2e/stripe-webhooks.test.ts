@@ -34,7 +34,7 @@ const statuses = (order: OrderView) => order.history.map((entry) => entry.status
 function postWebhook(body: string, signature?: string): Promise<HttpReply> {
   const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
   if (signature !== undefined) headers['stripe-signature'] = signature;
-  return e2e.http('POST', '/webhooks/stripe', { body, headers });
+  return e2e.request('POST', '/webhooks/stripe', { body, headers });
 }
 
 /** An event as Stripe would send it for the order's PaymentIntent. */
@@ -85,7 +85,7 @@ test('unsigned, tampered, wrongly signed or stale webhooks are refused with 400 
   expect(await e2e.executionCount()).toBe(executionsBefore);
 
   // Only POST exists.
-  expect((await e2e.http('GET', '/webhooks/stripe')).status).toBe(404);
+  expect((await e2e.request('GET', '/webhooks/stripe')).status).toBe(404);
 
   // Control: the same route with a valid signature is processed (here a harmless decline), so the
   // 400s above came from the signature check.

@@ -77,7 +77,7 @@ describe('scenario 6: faults', () => {
       const states = h.statesEntered(orderId);
       if (c.expected === 'COMPLETED' && states.join() !== HAPPY_PATH.join()) problems.push(`${c.fn}: states ${states.join()}`);
       if (!states.includes(c.step)) problems.push(`${c.fn}: ${c.step} never entered`);
-      if ((await h.opsAlertsFor(orderId)).length) problems.push(`${c.fn}: ops alert`);
+      if ((await h.opsAlerts(orderId)).length) problems.push(`${c.fn}: ops alert`);
       const intents = (await h.paymentIntentsByOrder()).get(orderId) ?? [];
       const wantIntent = c.expected === 'COMPLETED' ? 'succeeded' : 'canceled';
       if (intents.length !== 1 || intents[0].status !== wantIntent) problems.push(`${c.fn}: intents ${intents.map((pi) => pi.status)}`);
@@ -162,7 +162,7 @@ describe('scenario 6: faults', () => {
     const problems: string[] = [];
     for (const id of orderIds) {
       const order = flagged.get(id);
-      const alerts = await h.opsAlertsFor(id);
+      const alerts = await h.opsAlerts(id);
       if (order.status !== 'NEEDS_ATTENTION' || order.attention?.step !== 'FulfillOrder' || order.attentionStatus !== 'OPEN') {
         problems.push(`${id}: ${order.status} ${JSON.stringify(order.attention)}`);
       }
@@ -190,7 +190,7 @@ describe('scenario 6: faults', () => {
     await Promise.all(early.filter((r) => r.status === 202).map((r) => h.waitForExecution(r.body.executionName, 60_000)));
     const reflagged = await h.ordersById(orderIds);
     for (const id of orderIds) {
-      const alerts = await h.opsAlertsFor(id);
+      const alerts = await h.opsAlerts(id);
       if (reflagged.get(id).status !== 'NEEDS_ATTENTION' || alerts.length !== 2 || alerts.some((a) => a.step !== 'FulfillOrder')) {
         problems.push(`${id} after a resume while still broken: ${reflagged.get(id).status}, ${alerts.length} alerts`);
       }
@@ -211,7 +211,7 @@ describe('scenario 6: faults', () => {
     const handoffs = tally((await h.drainForReading('fulfilment-requests', orderIds.length)).map((m) => JSON.parse(m.Body!).orderId));
     for (const id of orderIds) {
       const order = final.get(id);
-      const alerts = await h.opsAlertsFor(id);
+      const alerts = await h.opsAlerts(id);
       const resumeExecutions = h.executions().filter((e) => e.name.startsWith(`${id}-resume-`));
       if (order.status !== 'COMPLETED') problems.push(`${id}: ${order.status} after resume`);
       if (alerts.length !== 2) problems.push(`${id}: ${alerts.length} alerts after resume`);

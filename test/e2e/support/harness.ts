@@ -4,22 +4,12 @@
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ListQueuesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import Stripe from 'stripe';
-import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../../local/cloud';
-import type { OpsAlert } from '../../../src/domain/ops-alert';
+import type Stripe from 'stripe';
+import type { LocalCloudOptions } from '../../../local/cloud';
+import { BlackBox, checkoutBody, SETTLED_STATUSES, type CartLine, type HttpReply, type OrderStatus, type Stock } from '../../support/black-box';
 import { pollUntil, PollTimeout, UnexpectedAnswer } from '../../support/poll';
 
-export type OrderStatus =
-  | 'PENDING'
-  | 'AWAITING_PAYMENT'
-  | 'PAID'
-  | 'COMPLETED'
-  | 'REJECTED'
-  | 'CANCELED'
-  | 'EXPIRED'
-  | 'NEEDS_ATTENTION';
-
-export const FINAL_STATUSES: OrderStatus[] = ['COMPLETED', 'REJECTED', 'CANCELED', 'EXPIRED', 'NEEDS_ATTENTION'];
+export { checkoutBody, DEFAULT_ADDRESS, type CartLine, type HttpReply, type OrderStatus, type Stock } from '../../support/black-box';
 
 export interface OrderView {
   orderId: string;
@@ -39,28 +29,6 @@ export interface OrderView {
   updatedAt: string;
 }
 
-export interface Stock {
-  sku: string;
-  name: string;
-  price: number;
-  currency: string;
-  available: number;
-  reserved: number;
-  sold: number;
-}
-
-export interface HttpReply<T = any> {
-  status: number;
-  headers: Headers;
-  body: T;
-  text: string;
-}
-
-export interface CartLine {
-  sku: string;
-  quantity: number;
-}
-
 
 export interface Delivery {
   deliveryId: string;
@@ -72,74 +40,12 @@ export interface Delivery {
   error: string | null;
 }
 
-export const DEFAULT_ADDRESS = {
-  name: 'Ada Lovelace',
-  line1: '1 Main St',
-  city: 'Springfield',
-  postalCode: '12345',
-  country: 'US',
-};
-
-export function checkoutBody(items: CartLine[], country = 'US') {
-  return { items, customer: { email: 'ada@example.com' }, shippingAddress: { ...DEFAULT_ADDRESS, country } };
-}
-
 export type E2eOptions = Pick<LocalCloudOptions, 'paymentWindowSeconds' | 'queueVisibilityTimeoutSeconds' | 'faults' | 'stripeDelivery'>;
 
-export class E2e {
-  readonly stripe: Stripe;
-  private readonly logLines: string[];
-
-  constructor(readonly cloud: LocalCloud, logLines: string[]) {
-    this.logLines = logLines;
-    const base = new URL(cloud.stripe.apiBase!);
-    this.stripe = new Stripe(cloud.stripe.secretKey, {
-      host: base.hostname,
-      port: Number(base.port),
-      protocol: 'http',
-      maxNetworkRetries: 0,
-      telemetry: false,
-    });
-  }
-
-  get apiUrl(): string {
-    return this.cloud.apiUrl;
-  }
-
-  get stripeApiBase(): string {
-    return this.cloud.stripe.apiBase!;
-  }
-
-  /** Lines the stand-ins logged (the local cloud's `log`), e.g. one per Lambda invocation. */
-  logsMatching(pattern: RegExp): string[] {
-    return this.logLines.filter((line) => pattern.test(line));
-  }
-
-  /** The last lines the stand-ins logged: attached to timeouts so a failure says what happened. */
-  recentLogs(count = 40): string {
-    return this.logLines.slice(-count).join('\n');
-  }
-
-  async http<T = any>(
-    method: string,
-    path: string,
-    options: { json?: unknown; body?: string; headers?: Record<string, string>; base?: string } = {},
-  ): Promise<HttpReply<T>> {
-    const headers: Record<string, string> = { ...options.headers };
-    let body: string | undefined = options.body;
-    if (options.json !== undefined) {
-      body = JSON.stringify(options.json);
-      headers['content-type'] ??= 'application/json';
-    }
-    const response = await fetch(`${options.base ?? this.apiUrl}${path}`, { method, headers, body });
-    const text = await response.text();
-    let parsed: any = undefined;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: response.status, headers: response.headers, body: parsed as T, text };
+export class E2e extends BlackBox {
+  static async start(options: E2eOptions = {}): Promise<E2e> {
+    const { cloud, logLines } = await BlackBox.startCloud(options, 10_000);
+    return new E2e(cloud, logLines);
   }
 
   /** POST /checkout; throws unless 202. */
@@ -150,11 +56,11 @@ export class E2e {
   }
 
   postCheckout(body: unknown, idempotencyKey?: string): Promise<HttpReply> {
-    return this.http('POST', '/checkout', { json: body, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} });
+    return this.request('POST', '/checkout', { json: body, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} });
   }
 
   async order(orderId: string): Promise<OrderView> {
-    const reply = await this.http<OrderView>('GET', `/orders/${orderId}`);
+    const reply = await this.request<OrderView>('GET', `/orders/${orderId}`);
     // A 5xx is a failure whenever it comes, not a "not yet" for the polls built on this.
     if (reply.status >= 500) throw new UnexpectedAnswer(`GET /orders/${orderId} answered ${reply.status}: ${reply.text}`);
     if (reply.status !== 200) throw new Error(`GET /orders/${orderId} answered ${reply.status}: ${reply.text}`);
@@ -181,7 +87,7 @@ export class E2e {
         intervalMs: 100,
         accept: (order) => {
           if (wanted.includes(order.status)) return options.until ? options.until(order) : true;
-          if (FINAL_STATUSES.includes(order.status) && !passThrough.includes(order.status)) {
+          if (SETTLED_STATUSES.includes(order.status) && !passThrough.includes(order.status)) {
             unexpected = order;
             return true;
           }
@@ -224,14 +130,14 @@ export class E2e {
 
   /** The customer completes (or fails) 3DS: the emulator's control endpoint. */
   async authenticate(paymentIntentId: string, outcome: 'succeed' | 'fail'): Promise<HttpReply> {
-    return this.http('POST', `/_emulator/payment_intents/${paymentIntentId}/authenticate`, {
+    return this.request('POST', `/_emulator/payment_intents/${paymentIntentId}/authenticate`, {
       json: { outcome },
       base: this.stripeApiBase,
     });
   }
 
   async stock(sku: string): Promise<Stock> {
-    const reply = await this.http<Stock>('GET', `/products/${encodeURIComponent(sku)}`);
+    const reply = await this.request<Stock>('GET', `/products/${encodeURIComponent(sku)}`);
     if (reply.status >= 500) throw new UnexpectedAnswer(`GET /products/${sku} answered ${reply.status}: ${reply.text}`);
     if (reply.status !== 200) throw new Error(`GET /products/${sku} answered ${reply.status}: ${reply.text}`);
     return reply.body;
@@ -246,7 +152,7 @@ export class E2e {
   }
 
   cancel(orderId: string): Promise<HttpReply> {
-    return this.http('POST', `/orders/${orderId}/cancel`);
+    return this.request('POST', `/orders/${orderId}/cancel`);
   }
 
   /** `apiKey`: the admin key by default; null sends no x-api-key header. */
@@ -256,12 +162,12 @@ export class E2e {
   ): Promise<HttpReply> {
     const headers = this.adminHeaders(options.apiKey);
     if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
-    return this.http('POST', '/inventory/adjustments', { json: adjustment, headers });
+    return this.request('POST', '/inventory/adjustments', { json: adjustment, headers });
   }
 
   /** `apiKey`: the admin key by default; null sends no x-api-key header. */
   resume(orderId: string, apiKey?: string | null): Promise<HttpReply> {
-    return this.http('POST', `/admin/orders/${orderId}/resume`, { headers: this.adminHeaders(apiKey) });
+    return this.request('POST', `/admin/orders/${orderId}/resume`, { headers: this.adminHeaders(apiKey) });
   }
 
   private adminHeaders(apiKey: string | null | undefined): Record<string, string> {
@@ -269,37 +175,25 @@ export class E2e {
     return key === null ? {} : { 'x-api-key': key };
   }
 
-  /** ORDER_NEEDS_ATTENTION alerts (parsed) that reached the ops-alerts topic, optionally for one order. */
-  async opsAlerts(orderId?: string): Promise<OpsAlert[]> {
-    const reply = await this.http<{ alerts: Array<{ message: string }> }>('GET', '/_local/ops-alerts');
-    if (reply.status !== 200) throw new Error(`GET /_local/ops-alerts answered ${reply.status}: ${reply.text}`);
-    const parsed = reply.body.alerts.map((alert) => {
-      try {
-        return JSON.parse(alert.message);
-      } catch {
-        return { type: 'UNPARSEABLE', raw: alert.message };
-      }
-    });
-    return orderId === undefined ? parsed : parsed.filter((alert) => alert.orderId === orderId);
-  }
+
 
   async setFault(functionName: string, mode: 'always' | number): Promise<void> {
-    const reply = await this.http('PUT', `/_local/faults/${functionName}`, { json: { mode } });
+    const reply = await this.request('PUT', `/_local/faults/${functionName}`, { json: { mode } });
     if (reply.status !== 200) throw new Error(`PUT /_local/faults/${functionName} answered ${reply.status}: ${reply.text}`);
   }
 
   async clearFault(functionName?: string): Promise<void> {
-    const reply = await this.http('DELETE', functionName ? `/_local/faults/${functionName}` : '/_local/faults');
+    const reply = await this.request('DELETE', functionName ? `/_local/faults/${functionName}` : '/_local/faults');
     if (reply.status !== 200) throw new Error(`DELETE /_local/faults answered ${reply.status}: ${reply.text}`);
   }
 
   async faults(): Promise<Array<{ functionName: string; mode: 'always' | number; injected: number }>> {
-    return (await this.http('GET', '/_local/faults')).body.faults;
+    return (await this.request('GET', '/_local/faults')).body.faults;
   }
 
   /** Every webhook delivery attempt the emulator made. */
   async deliveries(query = ''): Promise<Delivery[]> {
-    const reply = await this.http('GET', `/_emulator/deliveries${query}`, { base: this.stripeApiBase });
+    const reply = await this.request('GET', `/_emulator/deliveries${query}`, { base: this.stripeApiBase });
     if (reply.status !== 200) throw new Error(`GET /_emulator/deliveries answered ${reply.status}: ${reply.text}`);
     return reply.body.data;
   }
@@ -311,24 +205,6 @@ export class E2e {
       if (intent.metadata?.orderId === orderId) found.push(intent);
     }
     return found;
-  }
-
-  /** The saga's execution of an order is named after it (src/use-cases/api/accept-checkout.ts). */
-  executionArn(name: string): string {
-    return this.cloud.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
-  }
-
-  /** Waits until the named execution has ended and describes it. */
-  waitForExecutionEnd(name: string, timeoutMs = 20_000) {
-    return this.cloud.stepFunctions.waitForExecution(this.executionArn(name), { timeoutMs });
-  }
-
-  /** The states the named execution entered, in order. */
-  statesEntered(name: string): string[] {
-    return this.cloud.stepFunctions
-      .getExecutionHistory(this.executionArn(name), { maxResults: 1000 })
-      .events.filter((event) => event.type.endsWith('StateEntered'))
-      .map((event) => (event.stateEnteredEventDetails as { name: string }).name);
   }
 
   async executionCount(): Promise<number> {
@@ -392,22 +268,8 @@ export class E2e {
     return Messages ?? [];
   }
 
-  close(): Promise<void> {
-    return this.cloud.close();
-  }
 }
 
-export async function startE2e(options: E2eOptions = {}): Promise<E2e> {
-  const logLines: string[] = [];
-  const cloud = await startLocalCloud({
-    port: 0,
-    stripeEmulatorPort: 0,
-    logLevel: 'ERROR',
-    ...options,
-    log: (line) => {
-      logLines.push(`${new Date().toISOString()} ${line}`);
-      if (logLines.length > 10_000) logLines.splice(0, logLines.length - 10_000);
-    },
-  });
-  return new E2e(cloud, logLines);
+export function startE2e(options: E2eOptions = {}): Promise<E2e> {
+  return E2e.start(options);
 }

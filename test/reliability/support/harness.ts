@@ -2,79 +2,32 @@
  * The reliability harness: one local cloud per test file, driven over HTTP as customers, Stripe and
  * operators would, and observed through the system's own state: orders (DynamoDB), the stock
  * ledger, PaymentIntents (Stripe API), ops alerts (the topic), executions (Step Functions) and
- * queues (SQS attributes).
+ * queues (SQS attributes). What it shares with the e2e harness is test/support/black-box.ts.
  */
 import { ScanCommand, PutItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import Stripe from 'stripe';
-import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../../local/cloud';
+import type { LocalCloudOptions } from '../../../local/cloud';
+import { BlackBox, checkoutBody, SETTLED_STATUSES, type CartLine, type HttpReply, type OrderStatus, type Stock as ProductView } from '../../support/black-box';
 import { delay, pollUntil } from '../../support/poll';
 
-export type OrderStatus = 'PENDING' | 'AWAITING_PAYMENT' | 'PAID' | 'COMPLETED' | 'REJECTED' | 'CANCELED' | 'EXPIRED' | 'NEEDS_ATTENTION';
-/** Statuses no automatic step moves an order out of (NEEDS_ATTENTION waits for a person). */
-export const SETTLED: OrderStatus[] = ['COMPLETED', 'REJECTED', 'CANCELED', 'EXPIRED', 'NEEDS_ATTENTION'];
+export { checkoutBody, SETTLED_STATUSES as SETTLED, type CartLine, type OrderStatus } from '../../support/black-box';
+export type Reply<T = any> = HttpReply<T>;
+/** A SKU's stock levels, the ledger the invariants balance. */
+export type Stock = Pick<ProductView, 'available' | 'reserved' | 'sold'>;
 
-export interface CartLine {
-  sku: string;
-  quantity: number;
-}
-
-export interface Reply<T = any> {
-  status: number;
-  body: T;
-  text: string;
-  headers: Headers;
-}
-
-export interface Stock {
-  available: number;
-  reserved: number;
-  sold: number;
-}
-
-export const CUSTOMER = {
-  customer: { email: 'ada@example.com' },
-  shippingAddress: { name: 'Ada Lovelace', line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
-};
-
-export function checkoutBody(items: CartLine[]) {
-  return { items, ...CUSTOMER };
-}
-
-export class Harness {
-  readonly stripe: Stripe;
+export class Harness extends BlackBox {
   private queueUrls = new Map<string, string>();
 
-  /** `cloudLog`: every line the local cloud's stand-ins logged (HTTP requests, Lambda invocations, deliveries). */
-  private constructor(
-    readonly cloud: LocalCloud,
-    readonly cloudLog: string[],
-  ) {
-    const base = new URL(cloud.stripe.apiBase!);
-    this.stripe = new Stripe(cloud.stripe.secretKey, {
-      host: base.hostname,
-      port: Number(base.port),
-      protocol: 'http',
-      // No silent retries: every answer of the emulator reaches the test as it was.
-      maxNetworkRetries: 0,
-      telemetry: false,
-    });
+  static async start(options: LocalCloudOptions = {}): Promise<Harness> {
+    const { cloud, logLines } = await BlackBox.startCloud(options, 500_000);
+    return new Harness(cloud, logLines);
   }
 
-  static async start(options: LocalCloudOptions = {}): Promise<Harness> {
-    const cloudLog: string[] = [];
-    const cloud = await startLocalCloud({
-      port: 0,
-      stripeEmulatorPort: 0,
-      logLevel: 'ERROR',
-      ...options,
-      log: (line) => {
-        if (cloudLog.length < 500_000) cloudLog.push(line);
-        options.log?.(line);
-      },
-    });
-    return new Harness(cloud, cloudLog);
+  /** Every line the local cloud's stand-ins logged (HTTP requests, Lambda invocations, deliveries). */
+  get cloudLog(): string[] {
+    return this.logLines;
   }
 
   /** Lambda invocations of `functionName` that failed, as the local cloud logged them. */
@@ -82,34 +35,12 @@ export class Harness {
     return this.cloudLog.filter((line) => line.startsWith(`[lambda] ${functionName} `) && line.includes(' failed: '));
   }
 
-  close(): Promise<void> {
-    return this.cloud.close();
-  }
-
-  get env() {
-    return this.cloud.lambda.environment;
-  }
-
   // ---------- HTTP, as a client ----------
 
-  async http<T = any>(
-    path: string,
-    init: { method?: string; json?: unknown; body?: string | Buffer; headers?: Record<string, string> } = {},
-  ): Promise<Reply<T>> {
-    const hasJson = init.json !== undefined;
-    const response = await fetch(`${this.cloud.apiUrl}${path}`, {
-      method: init.method ?? (hasJson || init.body !== undefined ? 'POST' : 'GET'),
-      headers: { ...(hasJson ? { 'content-type': 'application/json' } : {}), ...(init.headers ?? {}) },
-      body: hasJson ? JSON.stringify(init.json) : init.body,
-    });
-    const text = await response.text();
-    let body: any;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
-    return { status: response.status, body, text, headers: response.headers };
+  /** A client call; the method is POST when there is a body, GET otherwise. */
+  http<T = any>(path: string, init: { method?: string; json?: unknown; body?: string | Buffer; headers?: Record<string, string> } = {}): Promise<Reply<T>> {
+    const method = init.method ?? (init.json !== undefined || init.body !== undefined ? 'POST' : 'GET');
+    return this.request<T>(method, path, init);
   }
 
   admin(path: string, init: { method?: string; json?: unknown; key?: string } = {}) {
@@ -265,24 +196,6 @@ export class Harness {
     return Item !== undefined;
   }
 
-  async opsAlerts(): Promise<any[]> {
-    return (await this.cloud.opsAlerts()).map((alert) => {
-      try {
-        return JSON.parse(alert.message);
-      } catch {
-        return { raw: alert.message };
-      }
-    });
-  }
-
-  async opsAlertsFor(orderId: string): Promise<any[]> {
-    return (await this.opsAlerts()).filter((alert) => alert.orderId === orderId);
-  }
-
-  executionArn(name: string): string {
-    return this.cloud.stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
-  }
-
   executions(statusFilter?: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED') {
     const all: Array<{ name: string; status: string; executionArn: string }> = [];
     let nextToken: string | undefined;
@@ -293,26 +206,6 @@ export class Harness {
       if (!nextToken) break;
     }
     return all;
-  }
-
-  waitForExecution(name: string, timeoutMs = 60_000) {
-    return this.cloud.stepFunctions.waitForExecution(this.executionArn(name), { timeoutMs });
-  }
-
-  history(name: string): any[] {
-    return this.cloud.stepFunctions.getExecutionHistory(this.executionArn(name), { maxResults: 1000 }).events as any[];
-  }
-
-  statesEntered(name: string): string[] {
-    return this.history(name)
-      .filter((event) => event.type.endsWith('StateEntered'))
-      .map((event) => event.stateEnteredEventDetails.name);
-  }
-
-  taskFailures(name: string): string[] {
-    return this.history(name)
-      .filter((event) => event.type === 'TaskFailed')
-      .map((event) => event.taskFailedEventDetails.error);
   }
 
   async queueUrl(name: 'inventory-updates' | 'inventory-updates-dlq' | 'fulfilment-requests' | 'fulfilment-requests-dlq'): Promise<string> {
@@ -385,7 +278,7 @@ export class Harness {
   async waitAllSettled(ids: readonly string[], timeoutMs = 60_000): Promise<Map<string, any>> {
     return pollUntil(`${ids.length} orders settled`, async () => {
       const orders = await this.ordersById(ids);
-      const unsettled = ids.filter((id) => !SETTLED.includes(orders.get(id)?.status));
+      const unsettled = ids.filter((id) => !SETTLED_STATUSES.includes(orders.get(id)?.status));
       return unsettled.length === 0 ? orders : undefined;
     }, { timeoutMs, intervalMs: 300 });
   }
