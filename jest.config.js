@@ -10,5 +10,4 @@ module.exports = {
   testTimeout: 60000,
   // Servers started by a test file are stopped by that file; this catches what leaks.
   forceExit: false,
-  setupFiles: ['<rootDir>/test/setup/polyfills.ts'],
 };

@@ -19,6 +19,7 @@ import { LOCAL_DEFAULTS } from './defaults';
 import { buildRouteTable } from './http-api/routes';
 import { startHttpApi, type RunningHttpApi } from './http-api/server';
 import { createLambdaRuntime, type InvocationReport, type LambdaRuntime } from './lambda/invoker';
+import { checkNodeRuntime } from './lambda/node-runtime';
 import { startFunctionEventSources, type FunctionEventSources } from './messaging/function-event-sources';
 import { endpointVariables, startLocalInfrastructure, type LocalInfrastructure } from './local-infrastructure';
 import { LOCAL_ACCOUNT_ID } from './cloudformation/intrinsics';
@@ -115,6 +116,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     stoppers.push(() => infra.close());
     const infraMs = Date.now() - startedAt;
     for (const note of infra.notes) log(`[cloudformation] ${note}`);
+    const node = checkNodeRuntime(infra.service.provider.runtime);
+    if (!node.matches) log(`[lambda] ${node.summary}`);
 
     let emulator: StripeEmulator | undefined;
     if (!realStripeKey) {

@@ -6,7 +6,6 @@
  *
  *   npx tsx bench/parts/engine.ts [--out file]
  */
-import '../../local/stepfunctions/polyfills';
 import path from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { loadService } from '../../local/serverless-config/load-service';

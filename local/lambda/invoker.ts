@@ -21,6 +21,7 @@ import type { ResolvedService, ServerlessFunctionConfig } from '../serverless-co
 import { createFaultInjector, type FaultInjector } from './faults';
 import { applyToProcessEnv, asEnvironment, mergeEnvironments, type Environment, type EnvironmentSource } from './function-environment';
 import { createLambdaContext } from './lambda-context';
+import { LambdaServiceError } from '../shared/lambda-service-error';
 import { jsonWireCopy } from '../shared/json-clone';
 
 /** The Serverless Framework's defaults when neither the function nor the provider sets them. */
@@ -194,7 +195,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
   const keyOf = (nameOrArn: string) => {
     // ARNs may carry a qualifier (:$LATEST, :alias): Lambda ignores it for unpublished code.
     const key = keyByAlias.get(nameOrArn) ?? keyByAlias.get(nameOrArn.replace(/(:function:[^:]+):[^:]+$/, '$1'));
-    if (!key) throw new LambdaRuntimeError('ResourceNotFoundException', `Function not found: ${nameOrArn}; known: ${functionNames.join(', ')}`);
+    if (!key) throw new LambdaServiceError('ResourceNotFoundException', `Function not found: ${nameOrArn}; known: ${functionNames.join(', ')}`, 404);
     return key;
   };
 

@@ -1,4 +1,3 @@
-import './polyfills';
 import { randomUUID } from 'node:crypto';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { assertArn, assertValidName, executionArn, stateMachineArn, type AccountScope } from './arns';

@@ -1,4 +1,3 @@
-import './polyfills';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { AccountScope } from './arns';
 import { buildContextObject } from './context-object';

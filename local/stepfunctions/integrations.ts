@@ -1,3 +1,4 @@
+import { LambdaServiceError } from '../shared/lambda-service-error';
 import { randomUUID } from 'node:crypto';
 import * as dynamodb from '@aws-sdk/client-dynamodb';
 import * as sns from '@aws-sdk/client-sns';
@@ -41,7 +42,7 @@ const LAMBDA_NAMING: ServiceErrorNaming = {
   prefix: 'Lambda',
   serviceLabel: 'AWSLambda',
   unmodeledName: 'AWSLambdaException',
-  // Service errors (function not found, throttling...) carry their SDK name; function errors never reach here.
+  // Service errors (function not found, throttling...) carry their SDK name; function errors never reach here (LambdaServiceError).
   isModeled: () => true,
 };
 
@@ -96,7 +97,9 @@ async function invokeCatching(invokeFunction: InvokeFunction, functionName: stri
   try {
     return await invokeFunction(functionName, payload);
   } catch (thrown) {
-    if ((thrown as { $metadata?: unknown })?.$metadata) throw serviceTaskError(thrown, LAMBDA_NAMING);
+    // Only the Lambda service's own errors are Lambda.*: an SDK error the function let through
+    // (it carries $metadata too) is the function's error, named by its errorType, as on AWS.
+    if (thrown instanceof LambdaServiceError) throw serviceTaskError(thrown, LAMBDA_NAMING);
     throw functionError(thrown);
   }
 }

@@ -1,4 +1,3 @@
-import './polyfills';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 
 type TimeoutErrorClass = new () => Error;

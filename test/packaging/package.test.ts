@@ -85,12 +85,12 @@ describe('serverless package', () => {
     expect(loaded).toEqual(expected);
   });
 
-  test('every function runs nodejs22.x on arm64 with its own role', () => {
+  test('every function runs nodejs24.x on arm64 with its own role', () => {
     const functions = ofType('AWS::Lambda::Function');
     expect(functions.length).toBe(14);
     const roles = new Set<string>();
     for (const [name, fn] of functions) {
-      expect([name, fn.Properties.Runtime, fn.Properties.Architectures]).toEqual([name, 'nodejs22.x', ['arm64']]);
+      expect([name, fn.Properties.Runtime, fn.Properties.Architectures]).toEqual([name, 'nodejs24.x', ['arm64']]);
       roles.add(JSON.stringify(fn.Properties.Role));
     }
     expect(roles.size).toBe(14);

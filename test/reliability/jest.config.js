@@ -13,6 +13,5 @@ module.exports = {
   testTimeout: 120_000,
   maxWorkers: 1,
   forceExit: false,
-  setupFiles: ['<rootDir>/test/setup/polyfills.ts'],
   reporters: ['default', '<rootDir>/test/reliability/support/table-reporter.js'],
 };

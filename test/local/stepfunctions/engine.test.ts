@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException, DynamoDBServiceException } from '@aws-sdk/client-dynamodb';
 import type { LocalStepFunctions } from '../../../local/stepfunctions/engine';
 import { detailsOf, engineWithLambda, FakeLambda, historyTypes, loadFixture, namedError } from './helpers';
 
@@ -94,6 +95,21 @@ describe('LocalStepFunctions: executions', () => {
     expect(cause.trace[0]).toBe('OutOfStock: sku-1 has 0 left');
     const failed = engine.getExecutionHistory(executionArn).events.find((event) => event.type === 'TaskFailed');
     expect(detailsOf(failed)).toEqual({ resourceType: 'lambda', resource: 'invoke', error: 'OutOfStock', cause: output.error.Cause });
+  });
+
+  it.each([
+    ['ConditionalCheckFailedException', () => new ConditionalCheckFailedException({ $metadata: { httpStatusCode: 400 }, message: 'The conditional request failed' })],
+    ['AccessDeniedException', () => new DynamoDBServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'not authorized to perform: dynamodb:UpdateItem' })],
+  ])('an AWS SDK error the handler lets through is the function\'s error, named %s as on AWS (not Lambda.*)', async (name, makeError) => {
+    lambda.on('reserve-stock', () => {
+      throw makeError();
+    });
+    const { stateMachineArn } = engine.createStateMachine({ name: 'catch', definition: loadFixture('catch-by-name') });
+    const { executionArn } = engine.startExecution({ stateMachineArn, input: {} });
+    await engine.waitForExecution(executionArn);
+    const failed = engine.getExecutionHistory(executionArn).events.find((event) => event.type === 'TaskFailed');
+    expect(detailsOf(failed)).toMatchObject({ resourceType: 'lambda', resource: 'invoke', error: name });
+    expect(JSON.parse((detailsOf(failed) as { cause: string }).cause)).toMatchObject({ errorType: name });
   });
 
   it('fails the execution with the Fail state error when no specific catcher matches', async () => {

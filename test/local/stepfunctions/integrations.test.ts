@@ -1,3 +1,4 @@
+import { LambdaServiceError } from '../../../local/shared/lambda-service-error';
 import {
   ConditionalCheckFailedException,
   DynamoDBServiceException,
@@ -179,10 +180,7 @@ describe('AWS service integrations', () => {
   describe('lambda', () => {
     it('passes Payload strings that hold JSON as JSON and reports an SDK error as Lambda.<Name>', async () => {
       const payloads: unknown[] = [];
-      const missing = Object.assign(new Error('Function not found: arn:aws:lambda:us-east-1:123456789012:function:gone'), {
-        name: 'ResourceNotFoundException',
-        $metadata: { httpStatusCode: 404, requestId: 'l-1' },
-      });
+      const missing = new LambdaServiceError('ResourceNotFoundException', 'Function not found: arn:aws:lambda:us-east-1:123456789012:function:gone', 404, 'l-1');
       const invokeFunction = async (name: string, payload: unknown) => {
         payloads.push(payload);
         if (name === 'gone') throw missing;

@@ -1,2 +1,0 @@
-// aws-local-stepfunctions calls Promise.withResolvers, which Node 20 lacks.
-import '../../local/stepfunctions/polyfills';
