@@ -4,6 +4,7 @@
  * DynamoDB or SQS. The engine's own integrations (lambdaIntegration, dynamoDbIntegration,
  * sqsIntegration) still shape requests, results and error names; only the client under them is fake.
  */
+import { LambdaServiceError } from '../../../local/shared/lambda-service-error';
 import path from 'node:path';
 import { loadService, type ResolvedService } from '../../../local/serverless-config/load-service';
 import {
@@ -274,6 +275,8 @@ function scriptedError(outcome: Extract<Outcome, { kind: 'throws' }>, service: '
   if (outcome.error.startsWith(prefix)) {
     const exception = outcome.error.slice(prefix.length);
     if (exception === 'SdkClientException') return Object.assign(new Error(outcome.cause), { name: 'TimeoutError' });
+    // The Lambda service's own errors are told apart from the function's by their class.
+    if (service === 'Lambda') return new LambdaServiceError(exception, outcome.cause, exception === 'TooManyRequestsException' ? 429 : 500, 'req-1');
     return Object.assign(error, { name: exception, $metadata: { httpStatusCode: 400, requestId: 'req-1' } });
   }
   if (service !== 'Lambda') throw new Error(`a ${service} task can only fail with a ${prefix}* error, not ${outcome.error}`);
