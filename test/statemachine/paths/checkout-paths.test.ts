@@ -72,6 +72,13 @@ describe('RouteStart', () => {
     // The resume input's reservation is what gets committed.
     expect(requestTo(run, 'CommitInventory').MessageBody.lines).toEqual(resumedLines);
   });
+
+  test('resumeAfterPayment present but not true does not skip reservation and payment', async () => {
+    const run = await paths.run({}, { resumeAfterPayment: false });
+
+    expect(run.statesEntered.slice(0, 2)).toEqual(['RouteStart', 'ReserveInventory']);
+    expect(run.attemptsOf('AwaitPayment')).toBe(1);
+  });
 });
 
 describe('ReserveInventory', () => {
@@ -206,6 +213,22 @@ describe('CompensateOrder and CompensationOutcome', () => {
     expect(run.statesEntered).toEqual([...compensated, 'OrderClosed']);
   });
 
+  test('an outcome the machine does not route fails the execution (UnknownCompensationOutcome), never a silent success', async () => {
+    const run = await paths.run({ ...cancelled, CompensateOrder: compensation('SOMETHING_NEW' as never, 'CANCELED') });
+
+    expect(run.description.status).toBe('FAILED');
+    expect(run.description.error).toBe('UnknownCompensationOutcome');
+    expect(run.statesEntered).toEqual([...compensated, 'UnknownCompensationOutcome']);
+  });
+
+  test('InvalidOrderState (the order is already paid) is not retried: the execution fails at once, visible to ops', async () => {
+    const run = await paths.run({ ...cancelled, CompensateOrder: throws('InvalidOrderState') });
+
+    expect(run.attemptsOf('CompensateOrder')).toBe(1);
+    expect(run.description.status).toBe('FAILED');
+    expect(run.description.error).toBe('InvalidOrderState');
+  });
+
   test('a compensation that keeps failing: 1 attempt + 6 retries, then the execution fails with its error (no Catch)', async () => {
     const run = await paths.run({ ...cancelled, CompensateOrder: throws(LAMBDA_THROTTLED) });
 
@@ -308,7 +331,7 @@ describe('route coverage', () => {
     const missingBefore = enumerateRoutes(paths.definition).filter((route) => !takenBefore.has(route));
 
     expect(enumerateRoutes(extended).filter((route) => !takenAfter.has(route) && !missingBefore.includes(route))).toEqual([
-      'CompensationOutcome --Choices[3]--> OrderRefunded',
+      'CompensationOutcome --Choices[4]--> OrderRefunded',
       'OrderRefunded --Succeed--> SUCCEEDED',
     ]);
   });
