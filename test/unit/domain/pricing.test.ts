@@ -217,6 +217,7 @@ describe('priceCart', () => {
       expect(error).toBeInstanceOf(InvalidCart);
       expect(error.name).toBe('InvalidCart');
       expect((error as InvalidCart).details).toEqual({ lines: 0 });
+      expect(error.message).toBe('A cart has 1 to 50 lines');
     });
 
     test('50 lines are accepted, 51 refused', () => {
@@ -259,6 +260,7 @@ describe('priceCart', () => {
       );
       expect(error).toBeInstanceOf(InvalidCart);
       expect((error as InvalidCart).details).toEqual({ sku: 'MUG' });
+      expect(error.message).toBe('SKU MUG appears more than once');
     });
   });
 

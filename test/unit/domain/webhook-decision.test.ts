@@ -101,6 +101,22 @@ describe('decideWebhookAction: the decision table', () => {
     expect(decision).toEqual({ action: 'IGNORE', reason: `event type ${eventType} is not used` });
   });
 
+  test.each(UNUSED_EVENT_TYPES)('%s is ignored as unused even for an unknown order or another PaymentIntent', (eventType) => {
+    const unused = { action: 'IGNORE', reason: `event type ${eventType} is not used` };
+    expect(decideWebhookAction(facts({ eventType }), undefined)).toEqual(unused);
+    expect(decideWebhookAction(facts({ eventType, paymentIntentId: 'pi_old' }), anOrder())).toEqual(unused);
+  });
+
+  test.each(CASES.filter(({ action }) => action === 'IGNORE'))(
+    '$eventType ignored on a $status order says the order is already there',
+    ({ eventType, status }) => {
+      expect(decideWebhookAction(facts({ eventType }), anOrder({ status }))).toEqual({
+        action: 'IGNORE',
+        reason: `order already ${status}`,
+      });
+    },
+  );
+
   test('a cancelled PaymentIntent fails the wait with PaymentCanceled', () => {
     expect(decideWebhookAction(facts({ eventType: 'payment_intent.canceled', status: 'canceled' }), anOrder())).toEqual({
       action: 'FAIL_PAYMENT_WAIT',
@@ -185,7 +201,7 @@ describe('decideWebhookAction: task token not stored yet', () => {
       facts({ eventType: 'payment_intent.canceled', status: 'canceled' }),
       anOrder({ status, taskToken: undefined }),
     );
-    expect(decision.action).toBe('RETRY_LATER');
+    expect(decision).toEqual({ action: 'RETRY_LATER', reason: 'payment wait has not stored its token yet' });
   });
 
   test('declines and action-required are recorded without a token', () => {
