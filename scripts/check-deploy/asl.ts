@@ -27,13 +27,14 @@ export function checkStateMachines(template: Template): Finding[] {
     else continue;
 
     // Variables stand for ARNs and names known at deploy time; a placeholder keeps the JSON parseable.
-    const undefinedVariables = new Set<string>();
+    const placeholder = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:placeholder-${name.replace(/[^A-Za-z0-9-]/g, '-')}`;
+    const undefinedVariables = new Map<string, string>();
     const placeholderText = text.replace(/\$\{([^!}][^}]*)\}/g, (_, name: string) => {
-      const base = name.split('.')[0];
-      if (variables[name] === undefined && !PSEUDO_PARAMETERS.has(name) && !template.Resources[base]) undefinedVariables.add(name);
-      return `arn:aws:lambda:us-east-1:123456789012:function:placeholder-${name.replace(/[^A-Za-z0-9-]/g, '-')}`;
+      const [base, attribute] = name.split('.');
+      const defined = attribute === undefined ? variables[name] !== undefined || PSEUDO_PARAMETERS.has(name) || template.Resources[base] : template.Resources[base];
+      if (!defined) undefinedVariables.set(placeholder(name), name);
+      return placeholder(name);
     });
-    for (const name of undefinedVariables) report(`\${${name}} is neither a variable of the Fn::Sub nor a resource of the template`, name);
 
     let definition: any;
     try {
@@ -42,13 +43,17 @@ export function checkStateMachines(template: Template): Finding[] {
       report(`the definition is not JSON: ${(error as Error).message}`);
       continue;
     }
-    const result = validator(definition);
+    const result = validate(placeholderText, definition);
     for (const error of result.errors ?? []) {
       const message = (error as { Message?: string }).Message ?? JSON.stringify(error);
       const code = (error as { 'Error code'?: string })['Error code'];
       report(`${code ? `${code}: ` : ''}${message}`, stateNameIn(message));
     }
     for (const [stateName, state] of allStates(definition)) {
+      const stateText = JSON.stringify(state);
+      for (const [marker, name] of undefinedVariables) {
+        if (stateText.includes(marker)) report(`state ${stateName}: \${${name}} is neither a variable of the Fn::Sub nor a resource of the template`, stateName);
+      }
       const resourceArn = typeof state.Resource === 'string' ? state.Resource : '';
       const table = state.Parameters?.TableName;
       if (/^arn:aws:states:::dynamodb:/.test(resourceArn) && typeof table === 'string' && !tableNames.includes(table)) {
@@ -57,6 +62,13 @@ export function checkStateMachines(template: Template): Finding[] {
     }
   }
   return findings;
+}
+
+/** asl-validator compiles its schemas on every call (1-2 s): one validation per definition text. */
+const validations = new Map<string, ReturnType<typeof validator>>();
+function validate(text: string, definition: unknown): ReturnType<typeof validator> {
+  if (!validations.has(text)) validations.set(text, validator(definition));
+  return validations.get(text)!;
 }
 
 /** Every state, including those inside Parallel branches and Map processors. */

@@ -81,7 +81,8 @@ async function checkStatement(template: Template, logicalId: string, path: Templ
   }
   const onEverything = patterns.some((p) => 'pattern' in p && p.pattern === '*');
   const concrete = patterns.filter((p): p is { pattern: string; shown: string } => 'pattern' in p && p.pattern !== '*');
-  const anyUnknown = patterns.some((p) => 'unknown' in p);
+  // An entry already reported as no ARN, or known only at deploy time, may be the one that fits.
+  const anyUnknown = patterns.some((p) => !('pattern' in p));
   for (const action of known) {
     const report = (message: string) => findings.push({ logicalId, path: [...path, 'Resource'], message: `${action.name}: ${message}`, needle: action.name.split(':')[1] });
     if (action.wildcardOnly) {
@@ -89,7 +90,7 @@ async function checkStatement(template: Template, logicalId: string, path: Templ
       continue;
     }
     if (onEverything || anyUnknown || action.formats.length === 0) continue;
-    if (!concrete.some((p) => action.formats.some((format) => globsIntersect(p.pattern, formatGlob(format))))) {
+    if (!concrete.some((p) => action.formats.some((format) => arnsMayMatch(p.pattern, formatGlob(format))))) {
       report(`applies to ${action.formats.join(' or ')}; the statement's Resource is ${concrete.map((p) => p.shown).join(', ')}`);
     }
   }
@@ -172,6 +173,18 @@ function getAttArn(template: Template, logicalId: string, attribute: string): Ar
   }
   if (!/Arn/i.test(attribute)) return { error: `${shown} is not an ARN` };
   return { unknown: true };
+}
+
+/**
+ * Whether an ARN glob can match an ARN format: service, region and account segment by segment (a
+ * format's placeholder stands for one segment, not for "sqs:...:table/x"), then the resource part.
+ */
+export function arnsMayMatch(arn: string, format: string): boolean {
+  const a = arn.split(':');
+  const b = format.split(':');
+  if (a.length < 6 || b.length < 6) return globsIntersect(arn, format);
+  for (let i = 0; i < 5; i++) if (!globsIntersect(a[i], b[i])) return false;
+  return globsIntersect(a.slice(5).join(':'), b.slice(5).join(':'));
 }
 
 /** Whether some string matches both globs ('*' matches any run of characters, on either side). */

@@ -34,8 +34,8 @@ export function checkReferences(template: Template): Finding[] {
     }
   };
 
-  const walk = (logicalId: string, value: unknown, path: TemplatePath, localVariables: Set<string> = new Set()): void => {
-    if (Array.isArray(value)) return value.forEach((element, i) => walk(logicalId, element, [...path, i], localVariables));
+  const walk = (logicalId: string, value: unknown, path: TemplatePath): void => {
+    if (Array.isArray(value)) return value.forEach((element, i) => walk(logicalId, element, [...path, i]));
     if (!value || typeof value !== 'object') return;
     for (const [key, inner] of Object.entries(value)) {
       const innerPath = [...path, key];
@@ -51,12 +51,15 @@ export function checkReferences(template: Template): Finding[] {
           continue;
         }
         const [text, variables] = parts;
+        // A state machine definition's undefined variables are reported with their state (asl.ts).
+        const isDefinition = innerPath.includes('DefinitionString');
         for (const { name, attribute } of subVariables(text)) {
           if (attribute === undefined && variables[name] !== undefined) continue;
+          if (isDefinition && !resources[name]) continue;
           checkTarget(logicalId, innerPath, name, attribute, `Fn::Sub variable \${${attribute ? `${name}.${attribute}` : name}}`);
         }
         walk(logicalId, variables, [...innerPath, 1]);
-      } else walk(logicalId, inner, innerPath, localVariables);
+      } else walk(logicalId, inner, innerPath);
     }
   };
 

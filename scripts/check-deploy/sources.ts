@@ -110,6 +110,10 @@ function lineOfNeedle(source: SourceFile, needle: string | undefined): number | 
   if (!needle) return undefined;
   const escaped = needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = new RegExp(`(^|[^A-Za-z0-9])${escaped}([^A-Za-z0-9]|$)`);
-  const index = source.text.split('\n').findIndex((line) => pattern.test(line.replace(/#.*$/, '')));
-  return index < 0 ? undefined : index + 1;
+  const lines = source.text.split('\n').map((line) => line.replace(/#.*$/, ''));
+  // A key named so (a state, a resource) first; else the first mention (an action in a list).
+  const declaration = new RegExp(`^\\s*${escaped}:`);
+  const index = lines.findIndex((line) => declaration.test(line));
+  const mention = index >= 0 ? index : lines.findIndex((line) => pattern.test(line));
+  return mention < 0 ? undefined : mention + 1;
 }
