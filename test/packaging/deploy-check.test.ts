@@ -1,13 +1,15 @@
 /**
  * npm run check:deploy (scripts/check-deploy/) on today's project and on broken copies of it: each
  * mistake CloudFormation or IAM would reject at deploy time fails the check, with a message naming
- * the source file and the property. Packaging takes seconds, so the project is packaged twice (as
- * it is, and one copy with a misspelled property and a misspelled action in its sources); the
+ * the source file and the property. Packaging takes seconds, so the project is packaged twice (a
+ * copy as it is, and one with a misspelled property and a misspelled action in its sources); the
  * other mistakes are made in a copy of the packaged template.
  */
+import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { checkTemplate, type Template } from '../../scripts/check-deploy/check-template';
 import { formatFinding } from '../../scripts/check-deploy/finding';
 import { packageService } from '../../scripts/check-deploy/package-service';
@@ -59,9 +61,10 @@ beforeAll(async () => {
   brokenCopy = copyProject();
   replaceIn(brokenCopy, 'resources/messaging.yml', '      VisibilityTimeout: 60', '      VisibilityTimout: 60');
   replaceIn(brokenCopy, 'functions/fulfill-order/function.yml', 'Action: [sqs:SendMessage]', 'Action: [sqs:SendMesage]');
-  // Both packagings at once: each is mostly waiting on esbuild and the plugins.
+  // Both packagings at once: each is mostly waiting on esbuild and the plugins. Each in a copy:
+  // serverless-esbuild builds in <project>/.esbuild, which package.test.ts uses at the same time.
   [template, brokenTemplate] = await Promise.all([
-    packageService(root, tempDir('check-deploy-package-')),
+    packageService(copyProject(), tempDir('check-deploy-package-')),
     packageService(brokenCopy, tempDir('check-deploy-package-')),
   ]);
 }, 180_000);
@@ -90,6 +93,18 @@ describe('a mistake in the sources names the file, the line and the property', (
     );
   });
 });
+
+test('npm run check:deploy exits non-zero and prints each problem with its file', async () => {
+  const templateFile = join(tempDir('check-deploy-template-'), 'template.json');
+  writeFileSync(templateFile, JSON.stringify(brokenTemplate));
+  // The copy's own script, so that it reads the copy's sources.
+  const run = promisify(execFile)(join(root, 'node_modules', '.bin', 'tsx'), [join(brokenCopy, 'scripts/check-deploy/main.ts'), '--template', templateFile], { cwd: brokenCopy });
+  const failure = await run.then(() => undefined, (error: { code: number; stderr: string }) => error);
+  expect(failure?.code).toBe(1);
+  expect(failure?.stderr).toContain('2 problem(s)');
+  expect(failure?.stderr).toMatch(/resources\/messaging\.yml:\d+: InventoryUpdatesQueue\.Properties\.VisibilityTimout: unknown property/);
+  expect(failure?.stderr).toMatch(/functions\/fulfill-order\/function\.yml:\d+: .*sqs:SendMesage: no such IAM action/);
+}, 60_000);
 
 describe('a mistake in the template is found', () => {
   test.each<[string, (resources: Record<string, any>) => void, RegExp]>([
