@@ -48,3 +48,23 @@ test('Slack refusing the post throws, so that SNS retries the delivery and the a
   post.mockResolvedValue({ ok: false, status: 500 });
   await expect(notifySlack(ALERT)).rejects.toThrow('Slack answered 500');
 });
+
+test('what cannot be read as an alert is passed on, cut to 2,000 characters, under the subject or the service name', () => {
+  const long = 'x'.repeat(2500);
+  expect(formatOpsMessage(long)).toBe(`:rotating_light: checkout-saga: ${'x'.repeat(2000)}`);
+  expect(formatOpsMessage(JSON.stringify({ something: 'else' }))).toBe(`:rotating_light: checkout-saga: ${JSON.stringify({ something: 'else' })}`);
+  expect(formatOpsMessage(`{"a":"${'y'.repeat(2500)}"}`, 'S').length).toBe(':rotating_light: S: '.length + 2000);
+});
+
+test('an alert without a PaymentIntent or execution says so; its lines are separate; an alarm without a reason ends cleanly', () => {
+  const text = formatOpsMessage(JSON.stringify({ type: 'ORDER_NEEDS_ATTENTION', orderId: 'ord_2', step: 'MarkPaid', error: 'E', reason: 'why', runbook: 'r' }));
+  expect(text.split('\n')).toEqual([':rotating_light: *Order ord_2 needs attention* (step MarkPaid, E)', 'why', 'PaymentIntent: none | Execution: n/a', 'Runbook: r']);
+  expect(formatOpsMessage(JSON.stringify({ AlarmName: 'A', NewStateValue: 'OK' }))).toBe(':bell: *Alarm A* is OK: ');
+});
+
+test('the post is JSON, as Slack incoming webhooks require', async () => {
+  getSecret.mockResolvedValue('https://hooks.slack.test/x');
+  post.mockResolvedValue({ ok: true, status: 200 });
+  await notifySlack(ALERT);
+  expect(post.mock.calls[0][1].headers).toEqual({ 'content-type': 'application/json' });
+});

@@ -110,3 +110,22 @@ test('without the order from the claim (its write refused), the order is read in
   await expect(compensateOrder(ORDER_ID, CANCELED)).resolves.toEqual({ outcome: 'CLOSED', status: 'CANCELED' });
   expect(orders.requireOrder).toHaveBeenCalledWith(ORDER_ID);
 });
+
+test('an intent that could not be cancelled because it never existed leaves payment.status as it was', async () => {
+  claimed({ status: 'PENDING', payment: {} });
+  payments.cancelPaymentIntent.mockResolvedValue({ result: 'NO_PAYMENT_INTENT' });
+  await compensateOrder(ORDER_ID, { Error: 'Lambda.ServiceException' });
+  expect(orders.transitionOrder.mock.calls[0][3]!.set).toEqual({ failureReason: expect.stringContaining('Lambda.ServiceException'), 'payment.status': undefined });
+});
+
+test('a mismatch without an error name from the wait is reported as PaymentAmountMismatch', async () => {
+  claimed({ status: 'AWAITING_PAYMENT' });
+  payments.cancelPaymentIntent.mockResolvedValue({ result: 'ALREADY_SUCCEEDED', amountReceived: 1, currency: 'usd' });
+  await compensateOrder(ORDER_ID, undefined);
+  expect(flagOrderNeedsAttention).toHaveBeenCalledWith(expect.objectContaining({ error: 'PaymentAmountMismatch' }));
+});
+
+test('the refusal after payment names the order and its status', async () => {
+  claimed({ status: 'COMPLETED' });
+  await expect(compensateOrder(ORDER_ID, CANCELED)).rejects.toThrow(`Order ${ORDER_ID} is COMPLETED; it is never compensated after payment`);
+});

@@ -32,3 +32,24 @@ test.each(['AWAITING_PAYMENT', 'COMPLETED', 'NEEDS_ATTENTION'] as const)('a %s o
   await expect(fulfillOrder(ORDER_ID)).rejects.toBeInstanceOf(InvalidOrderState);
   expect(queues.sendFulfilmentRequest).not.toHaveBeenCalled();
 });
+
+test('a resumed order (paid, flagged, paid again) is handed off with the time of its latest PAID', async () => {
+  orders.requireOrder.mockResolvedValue(
+    anOrder({
+      status: 'PAID',
+      history: [
+        { status: 'AWAITING_PAYMENT', at: 't1' },
+        { status: 'PAID', at: 't2' },
+        { status: 'NEEDS_ATTENTION', at: 't3' },
+        { status: 'PAID', at: 't4' },
+      ],
+    }),
+  );
+  await fulfillOrder(ORDER_ID);
+  expect(queues.sendFulfilmentRequest.mock.calls[0][0].paidAt).toBe('t4');
+});
+
+test('the refusal names the order and its status, for the ops alert that follows', async () => {
+  orders.requireOrder.mockResolvedValue(anOrder({ status: 'COMPLETED' }));
+  await expect(fulfillOrder(ORDER_ID)).rejects.toThrow(`Order ${ORDER_ID} is COMPLETED; only PAID orders are fulfilled`);
+});
