@@ -37,7 +37,7 @@ test('a retried wait on an order already AWAITING_PAYMENT records the (same, ide
 
 test('an order no longer waiting for payment: InvalidOrderState, no PaymentIntent created', async () => {
   orders.updateOrder.mockResolvedValueOnce(undefined);
-  await expect(requestPayment(ORDER_ID, 'tok-1')).rejects.toBeInstanceOf(InvalidOrderState);
+  await expect(requestPayment(ORDER_ID, 'tok-1')).rejects.toThrow(new InvalidOrderState(`Order ${ORDER_ID} no longer waits for payment`));
   expect(payments.createPaymentIntent).not.toHaveBeenCalled();
 });
 

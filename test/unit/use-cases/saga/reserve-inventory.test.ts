@@ -45,6 +45,8 @@ test('another failure is thrown as it is (the saga retries it) and the order is 
 
 test('an order that moved on (e.g. CANCELED) without stock: InvalidOrderState, nothing reserved', async () => {
   orders.requireOrder.mockResolvedValue(anOrder({ status: 'CANCELED' }));
-  await expect(reserveInventory(ORDER_ID)).rejects.toBeInstanceOf(InvalidOrderState);
+  const refusal = await reserveInventory(ORDER_ID).catch((error) => error);
+  expect(refusal).toBeInstanceOf(InvalidOrderState);
+  expect(refusal).toMatchObject({ message: `Order ${ORDER_ID} is CANCELED; nothing to reserve`, details: { status: 'CANCELED' } });
   expect(inventory.reserveStock).not.toHaveBeenCalled();
 });
