@@ -11,4 +11,7 @@ module.exports = {
   // Servers started by a test file are stopped by that file; this catches what leaks.
   forceExit: false,
   setupFiles: ['<rootDir>/test/setup/polyfills.ts'],
+  // Least-privilege findings of the IAM roles, merged over the run's local clouds (test/support/iam-findings.ts).
+  globalSetup: '<rootDir>/test/setup/iam-findings-global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/iam-findings-global-teardown.ts',
 };

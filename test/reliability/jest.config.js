@@ -14,5 +14,8 @@ module.exports = {
   maxWorkers: 1,
   forceExit: false,
   setupFiles: ['<rootDir>/test/setup/polyfills.ts'],
+  // Least-privilege findings of the IAM roles, merged over the run's local clouds (test/support/iam-findings.ts).
+  globalSetup: '<rootDir>/test/setup/iam-findings-global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/iam-findings-global-teardown.ts',
   reporters: ['default', '<rootDir>/test/reliability/support/table-reporter.js'],
 };
