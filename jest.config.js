@@ -10,4 +10,7 @@ module.exports = {
   testTimeout: 60000,
   // Servers started by a test file are stopped by that file; this catches what leaks.
   forceExit: false,
+  // Least-privilege findings of the IAM roles, merged over the run's local clouds (test/support/iam-findings.ts).
+  globalSetup: '<rootDir>/test/setup/iam-findings-global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/iam-findings-global-teardown.ts',
 };

@@ -11,6 +11,7 @@
  * STRIPE_API_BASE, exactly as configuration, never by knowing they run locally.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
@@ -20,12 +21,17 @@ import { buildRouteTable } from './http-api/routes';
 import { startHttpApi, type RunningHttpApi } from './http-api/server';
 import { createLambdaRuntime, type InvocationReport, type LambdaRuntime } from './lambda/invoker';
 import { checkNodeRuntime } from './lambda/node-runtime';
+import { LambdaServiceError } from './shared/lambda-service-error';
 import { startFunctionEventSources, type FunctionEventSources } from './messaging/function-event-sources';
 import { endpointVariables, startLocalInfrastructure, type LocalInfrastructure } from './local-infrastructure';
 import { LOCAL_ACCOUNT_ID } from './cloudformation/intrinsics';
 import { awsServiceIntegrations, LocalStepFunctions, startStepFunctionsServer, type StepFunctionsServer } from './stepfunctions';
 import { startStripeEmulator, type StripeEmulator, type StripeEmulatorOptions } from './stripe-emulator/server';
 import { HANDLED_EVENT_TYPES } from '../src/domain/webhook-decision';
+import { createLocalIam, parseIamMode, stateMachineCaller, type IamMode, type LocalIam, type Revocation } from './iam';
+import { currentFunctionKey } from './lambda/invoke-store';
+import { loadPackagedTemplate } from './serverless-config/load-packaged-template';
+import { LOCAL_REGION } from './cloudformation/intrinsics';
 
 export interface LocalCloudOptions {
   root?: string;
@@ -58,6 +64,16 @@ export interface LocalCloudOptions {
   log?: (line: string) => void;
   /** Called after every Lambda invocation (function key, request id, duration, error): bench/ counts them. */
   onInvocation?: (report: InvocationReport) => void;
+  iam?: {
+    /** enforce | warn | off. Default LOCAL_IAM or enforce. */
+    mode?: IamMode;
+    /**
+     * TEST-ONLY: actions taken out of a role before enforcement, to prove that a missing permission
+     * fails as on AWS, e.g. `{ caller: 'stripeWebhook', action: 'states:SendTaskSuccess' }` or
+     * `{ caller: 'states:checkout', action: 'dynamodb:UpdateItem' }`. Never for making things pass.
+     */
+    revocations?: Revocation[];
+  };
 }
 
 export interface LocalCloud {
@@ -71,6 +87,8 @@ export interface LocalCloud {
   stepFunctions: LocalStepFunctions;
   lambda: LambdaRuntime;
   infra: LocalInfrastructure;
+  /** IAM enforcement: denials so far, least-privilege findings of the calls made (local/iam). */
+  iam: LocalIam;
   /** Every message published to the ops-alerts topic since start. */
   opsAlerts(): Promise<Array<{ message: string; subject?: string }>>;
   timings: { totalMs: number; infraMs: number };
@@ -107,6 +125,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     }
   };
 
+  const iamMode = parseIamMode(options.iam?.mode ?? env.LOCAL_IAM);
+  // Packaging takes seconds when not cached: under way while the stand-ins start.
+  const template =
+    iamMode === 'off' ? undefined : loadPackagedTemplate({ root, stage: 'local', region: env.AWS_REGION || LOCAL_REGION });
+  template?.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+
   try {
     const infra = await startLocalInfrastructure({
       root,
@@ -138,6 +162,20 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const sfnServer: StepFunctionsServer = await startStepFunctionsServer({ engine: stepFunctions, port: 0 });
     stoppers.push(() => sfnServer.close());
 
+    const iam = createLocalIam({
+      mode: iamMode,
+      template: await template,
+      service: infra.service,
+      resolve: infra.resolve,
+      stackName: `${infra.service.service}-${infra.service.provider.stage}`,
+      location: { region, accountId: LOCAL_ACCOUNT_ID, partition: 'aws', physicalArns: physicalArnsOf(infra) },
+      callerOfInvocation: currentFunctionKey,
+      revocations: options.iam?.revocations,
+      log: (line) => log(line),
+    });
+    stoppers.push(() => iam.close());
+    if (iamMode !== 'enforce') log(`[iam] LOCAL_IAM=${iamMode}: ${iamMode === 'warn' ? 'denials are logged, not enforced' : 'no IAM checks'}`);
+
     const lambda = createLambdaRuntime({
       service: infra.service,
       root,
@@ -162,16 +200,22 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     stoppers.push(() => lambda.close());
 
+    const [machineKey, machine] = Object.entries<any>(infra.service.stepFunctions?.stateMachines ?? {})[0] ?? [];
+    if (!machine) throw new Error('serverless.yml defines no state machine');
+    // The direct integrations run with the local cloud's clients, as the state machine's role.
+    const machineRole = stateMachineCaller(machineKey);
     for (const registration of awsServiceIntegrations({
-      invokeFunction: (name, payload) => lambda.invoke(name, payload),
-      dynamodb: infra.clients.dynamodb,
-      sqs: infra.clients.sqs,
-      sns: infra.clients.sns,
+      invokeFunction: (name, payload) => {
+        const denial = iam.check(machineRole, 'lambda', 'Invoke', { FunctionName: lambda.arnOf(name) });
+        if (denial) return Promise.reject(lambdaAccessDenied(denial.message));
+        return lambda.invoke(name, payload);
+      },
+      dynamodb: iam.asCaller(machineRole, infra.clients.dynamodb),
+      sqs: iam.asCaller(machineRole, infra.clients.sqs),
+      sns: iam.asCaller(machineRole, infra.clients.sns),
     })) {
       stepFunctions.registerResource(registration.matches, registration.handle);
     }
-    const machine = Object.values<any>(infra.service.stepFunctions?.stateMachines ?? {})[0];
-    if (!machine) throw new Error('serverless.yml defines no state machine');
     const { stateMachineArn } = stepFunctions.createStateMachine({
       name: machine.name,
       definition: infra.resolve(machine.definition) as object,
@@ -198,7 +242,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       routes: buildRouteTable(infra.service as any),
       invoke: (name, event) => lambda.invoke(name, event),
       onRequest: (line) => log(`[http] ${line}`),
-      localRoutes: (req, res, body) => controlRoutes(req, res, body, { lambda, infra, opsAlertsTopicArn }),
+      localRoutes: (req, res, body) => controlRoutes(req, res, body, { lambda, infra, opsAlertsTopicArn, iam }),
     });
     stoppers.push(() => http.close());
     emulator?.setConfig({ webhookUrl: `${http.url}/webhooks/stripe` });
@@ -220,6 +264,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       stepFunctions,
       lambda,
       infra,
+      iam,
       opsAlerts: async () =>
         (await infra.messagesPublishedTo(opsAlertsTopicArn)).map((m: any) => ({ message: m.message, subject: m.subject })),
       timings: { totalMs: Date.now() - startedAt, infraMs },
@@ -257,12 +302,13 @@ async function seedCatalogue(root: string, infra: LocalInfrastructure, tableName
  *   PUT    /_local/faults/{function}      {"mode": "always" | N}: break a step while executions run
  *   DELETE /_local/faults[/{function}]    heal one or all
  *   GET    /_local/ops-alerts             what reached the ops-alerts topic
+ *   GET    /_local/iam                    IAM mode, denials so far, least-privilege findings
  */
 async function controlRoutes(
   req: IncomingMessage,
   res: ServerResponse,
   body: Buffer,
-  deps: { lambda: LambdaRuntime; infra: LocalInfrastructure; opsAlertsTopicArn: string },
+  deps: { lambda: LambdaRuntime; infra: LocalInfrastructure; opsAlertsTopicArn: string; iam: LocalIam },
 ): Promise<boolean> {
   const path = (req.url ?? '/').split('?', 1)[0];
   if (!path.startsWith('/_local/')) return false;
@@ -276,6 +322,9 @@ async function controlRoutes(
     if (resource === 'health' && req.method === 'GET') return reply(200, { ok: true });
     if (resource === 'ops-alerts' && req.method === 'GET') {
       return reply(200, { alerts: await deps.infra.messagesPublishedTo(deps.opsAlertsTopicArn) });
+    }
+    if (resource === 'iam' && req.method === 'GET' && !name) {
+      return reply(200, { mode: deps.iam.mode, denials: deps.iam.denials(), findings: deps.iam.findings() });
     }
     if (resource === 'faults') {
       if (req.method === 'GET' && !name) return reply(200, { faults: deps.lambda.faults.list() });
@@ -293,4 +342,20 @@ async function controlRoutes(
   } catch (error) {
     return reply(400, { error: { code: 'BAD_REQUEST', message: (error as Error).message } });
   }
+}
+
+/** What the Lambda API answers a caller without lambda:InvokeFunction (403 AccessDeniedException): an error of the Lambda service, not of the function. */
+function lambdaAccessDenied(message: string): Error {
+  return new LambdaServiceError('AccessDeniedException', message, 403, randomUUID());
+}
+
+/** Table name -> ARN and queue URL -> ARN as the stand-ins report them (local/iam matches requests against the same ARNs as the policies). */
+function physicalArnsOf(infra: LocalInfrastructure): { tables: Map<string, string>; queues: Map<string, string> } {
+  const tables = new Map<string, string>();
+  const queues = new Map<string, string>();
+  for (const resource of Object.values(infra.physicalIds)) {
+    if (resource.type === 'AWS::DynamoDB::Table' && resource.attributes.Arn) tables.set(resource.ref, resource.attributes.Arn);
+    if (resource.type === 'AWS::SQS::Queue' && resource.attributes.Arn) queues.set(resource.ref, resource.attributes.Arn);
+  }
+  return { tables, queues };
 }

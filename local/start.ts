@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole saga on 127.0.0.1, logs in the terminal, Ctrl-C stops everything.
  * Knobs (environment): PORT, STRIPE_EMULATOR_PORT, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET,
- * PAYMENT_WINDOW_SECONDS, ADMIN_API_KEY, LOCAL_FAULTS, LOG_LEVEL. See the README.
+ * PAYMENT_WINDOW_SECONDS, ADMIN_API_KEY, LOCAL_FAULTS, LOCAL_IAM, LOG_LEVEL. See the README.
+ * On Ctrl-C it prints the IAM least-privilege findings of the calls made (local/iam).
  */
 import { startLocalCloud, type LocalCloud } from './cloud';
 import { LOCAL_DEFAULTS } from './defaults';
@@ -18,6 +19,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     print(`\n${signal}: stopping the local cloud...`);
+    if (cloud) for (const line of cloud.iam.formatFindings()) print(line);
     await cloud?.close();
     print('stopped.');
     process.exit(0);

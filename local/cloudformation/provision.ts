@@ -124,7 +124,9 @@ const provisionTable: Provisioner = async ({ logicalId, properties: raw, clients
     await clients.dynamodb.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }));
   }
   const attributes: Record<string, string> = {
-    Arn: created.TableDescription?.TableArn ?? `arn:${LOCAL_PARTITION}:dynamodb:${options.region}:${options.accountId}:table/${tableName}`,
+    // As CloudFormation would return it, not DynamoDB Local's own "arn:aws:dynamodb:ddblocal:...": policies
+    // built from the table's name (serverless-step-functions') must name the same ARN as Fn::GetAtt (local/iam).
+    Arn: `arn:${LOCAL_PARTITION}:dynamodb:${options.region}:${options.accountId}:table/${tableName}`,
   };
   if (created.TableDescription?.LatestStreamArn) attributes.StreamArn = created.TableDescription.LatestStreamArn;
   return { type: 'AWS::DynamoDB::Table', ref: tableName, attributes };

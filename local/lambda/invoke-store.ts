@@ -39,3 +39,12 @@ export function installInvokeStore(): InvokeStoreBase {
 }
 
 export const REQUEST_ID_KEY = InvokeStoreBase.PROTECTED_KEYS.REQUEST_ID;
+
+/** Which function an invocation runs (serverless.yml key): local/iam checks its SDK calls against that function's role. */
+export const FUNCTION_KEY = 'local.functionKey';
+
+/** The function key of the invocation the current async context belongs to, if any. */
+export function currentFunctionKey(): string | undefined {
+  const store = (globalThis as { awslambda?: { InvokeStore?: InvokeStoreBase } }).awslambda?.InvokeStore;
+  return store?.hasContext() ? store.get<string>(FUNCTION_KEY) : undefined;
+}

@@ -12,7 +12,7 @@
  *  - module state is shared by all concurrent invocations of a function (AWS: one per sandbox);
  *  - no cold-start delay, no concurrency limit, memory size is reported, not enforced.
  */
-import { installInvokeStore, REQUEST_ID_KEY } from './invoke-store';
+import { FUNCTION_KEY, installInvokeStore, REQUEST_ID_KEY } from './invoke-store';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
 import type { Resolver } from '../cloudformation/intrinsics';
@@ -226,7 +226,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       }
       const result = await withTimeout(
         // Each invocation runs inside the Lambda runtime's InvokeStore, as the multi-concurrency runtime does.
-        invokeStore.run({ [REQUEST_ID_KEY]: context.awsRequestId }, () =>
+        invokeStore.run({ [REQUEST_ID_KEY]: context.awsRequestId, [FUNCTION_KEY]: key }, () =>
           callHandler(handler!, jsonWireCopy(event), context),
         ),
         timeoutSeconds * 1000,

@@ -43,7 +43,10 @@ const LAMBDA_NAMING: ServiceErrorNaming = {
   serviceLabel: 'AWSLambda',
   unmodeledName: 'AWSLambdaException',
   // Service errors (function not found, throttling...) carry their SDK name; function errors never reach here (LambdaServiceError).
-  isModeled: () => true,
+  // An access denial is not modeled by the Java SDK Step Functions uses: AWS reports it as
+  // Lambda.AWSLambdaException, "... (Service: AWSLambda; Status Code: 403; Error Code: AccessDeniedException; ...)"
+  // (as seen in awslabs/aws-deployment-framework#460 and aws-samples/lambda-refarch-imagerecognition#19).
+  isModeled: (name) => name !== 'AccessDeniedException',
 };
 
 const LAMBDA_INVOKE_PARAMETERS = ['FunctionName', 'Payload', 'InvocationType', 'Qualifier', 'ClientContext', 'LogType'];

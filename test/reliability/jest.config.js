@@ -13,5 +13,8 @@ module.exports = {
   testTimeout: 120_000,
   maxWorkers: 1,
   forceExit: false,
+  // Least-privilege findings of the IAM roles, merged over the run's local clouds (test/support/iam-findings.ts).
+  globalSetup: '<rootDir>/test/setup/iam-findings-global-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/iam-findings-global-teardown.ts',
   reporters: ['default', '<rootDir>/test/reliability/support/table-reporter.js'],
 };

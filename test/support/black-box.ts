@@ -5,6 +5,7 @@
  */
 import Stripe from 'stripe';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../local/cloud';
+import { saveUsage } from './iam-findings';
 import type { OrderStatus } from '../../src/domain/order-status';
 
 export type { OrderStatus };
@@ -98,6 +99,7 @@ export class BlackBox {
   }
 
   close(): Promise<void> {
+    saveUsage(this.cloud); // for the run's least-privilege findings (test/support/iam-findings.ts)
     return this.cloud.close();
   }
 

@@ -101,7 +101,7 @@ test('no token stored yet: RetryLater, so that the webhook answers 5xx and Strip
 });
 
 test.each([
-  ['an event that is not about a PaymentIntent', { ...event('payment_intent.succeeded'), type: 'charge.succeeded' }],
+  ['an event that is not about a PaymentIntent', { ...(event('payment_intent.succeeded') as object), type: 'charge.succeeded' } as never],
   ['a PaymentIntent of another shop (no order id)', event('payment_intent.succeeded', { metadata: {} })],
   ['a PaymentIntent without metadata at all', event('payment_intent.succeeded', { metadata: undefined })],
 ])('%s is ignored without reading any order', async (_, given) => {

@@ -1,0 +1,3 @@
+import { prepareUsageDirectory } from '../support/iam-findings';
+
+export default prepareUsageDirectory;

@@ -1,0 +1,3 @@
+import { printFindings } from '../support/iam-findings';
+
+export default printFindings;
