@@ -202,7 +202,7 @@ describe('AWS service integrations', () => {
 
     it('reports an access denial as AWS does: Lambda.AWSLambdaException with the 403 AccessDeniedException in the Cause', async () => {
       const message = 'User: arn:aws:sts::123456789012:assumed-role/sm-role/session is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:123456789012:function:f because no identity-based policy allows the lambda:InvokeFunction action';
-      const denied = Object.assign(new Error(message), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 403, requestId: 'l-2' } });
+      const denied = new LambdaServiceError('AccessDeniedException', message, 403, 'l-2');
       engine = new LocalStepFunctions({ taskHandlers: awsServiceIntegrations({ invokeFunction: async () => Promise.reject(denied) }) });
 
       const run = await runOnce(engine, singleTask('arn:aws:states:::lambda:invoke', { FunctionName: 'f' }));
