@@ -37,7 +37,7 @@ import { accessDeniedMessage, accessDeniedResponse } from './access-denied';
 import { findingsFrom, formatFindings, UsageRecorder, type IamFindings, type IamUsageReport } from './findings';
 import { evaluate, PolicyCompilationError, type AuthorizationRequest, type Decision, type Evaluation } from './policy-evaluation';
 import { loadRoles, type Revocation, type Role } from './roles';
-import { authorizationsFor, serviceAndOperation, type CallLocation } from './sdk-authorization';
+import { authorizationsFor, serviceAndOperation, UnmappedOperationError, type CallLocation } from './sdk-authorization';
 import { checkServicePaths } from './service-paths';
 
 export { findingsFrom, formatFindings, mergeUsageReports, type IamFindings, type IamUsageReport } from './findings';
@@ -131,7 +131,16 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
   const check = (caller: string, service: string, operation: string, input: unknown): IamDenial | undefined => {
     const role = roles.get(caller);
     if (!role) throw new Error(`IAM: no role known for caller ${caller}`);
-    for (const request of authorizationsFor(service, operation, input, location)) {
+    let requests: AuthorizationRequest[];
+    try {
+      requests = authorizationsFor(service, operation, input, location);
+    } catch (error) {
+      // Never unchecked in silence: enforce fails the call, warn says so and lets it through.
+      if (mode === 'enforce' || !(error instanceof UnmappedOperationError)) throw error;
+      log(`[iam] UNCHECKED (LOCAL_IAM=warn) ${caller} ${service}:${operation}: ${error.message}`);
+      return undefined;
+    }
+    for (const request of requests) {
       const evaluation = decide(role, request);
       if (evaluation.decision === 'allow') continue;
       const denial: IamDenial = {
