@@ -12,8 +12,7 @@ import type { Order } from '../../../src/domain/order';
 import { createHandleStripeEvent } from '../../../src/use-cases/events/handle-stripe-event';
 import type { OpsAlertsPort, OrdersPort, PaymentsPort, SagaPort } from '../../../src/use-cases/ports';
 import { createFlagOrderNeedsAttention } from '../../../src/use-cases/saga/flag-needs-attention';
-import { anOrder, ORDER_ID } from '../fixtures/orders';
-import { paymentIntentEventEnvelope } from '../../support/stripe-events';
+import { aPaymentIntentEvent, anOrder } from '../fixtures/orders';
 
 const orders = {
   getOrder: jest.fn() as jest.MockedFunction<OrdersPort['getOrder']>,
@@ -47,21 +46,7 @@ let eventCounter = 0;
 
 function stripeEvent(type = 'payment_intent.succeeded', intent: Record<string, unknown> = {}) {
   eventCounter += 1;
-  const succeeded = type === 'payment_intent.succeeded';
-  return paymentIntentEventEnvelope(
-    type,
-    {
-      id: 'pi_current',
-      amount: 3000,
-      amount_received: succeeded ? 3000 : 0,
-      currency: 'usd',
-      status: succeeded ? 'succeeded' : 'requires_payment_method',
-      metadata: { orderId: ORDER_ID },
-      last_payment_error: null,
-      ...intent,
-    },
-    `evt_unit_${eventCounter}`,
-  );
+  return aPaymentIntentEvent(type, intent, `evt_unit_${eventCounter}`);
 }
 
 function signed(payload: string, options: { timestamp?: number; secret?: string } = {}) {

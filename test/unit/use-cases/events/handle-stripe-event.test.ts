@@ -3,8 +3,7 @@ import { paymentErrorOf } from '../../../../src/adapters/payments';
 import { logger } from '../../../../src/commons/logger';
 import type { Order } from '../../../../src/domain/order';
 import { createHandleStripeEvent, RetryLater } from '../../../../src/use-cases/events/handle-stripe-event';
-import { paymentIntentEventEnvelope } from '../../../support/stripe-events';
-import { anOrder, ORDER_ID } from '../../fixtures/orders';
+import { aPaymentIntentEvent, anOrder, ORDER_ID } from '../../fixtures/orders';
 import { fakeOrders, fakePayments, fakeSaga } from '../fakes';
 
 logger.setLogLevel('SILENT');
@@ -16,21 +15,7 @@ const flagOrderNeedsAttention = jest.fn(async () => anOrder({ status: 'NEEDS_ATT
 const handleStripeEvent = createHandleStripeEvent({ orders, payments, saga, flagOrderNeedsAttention });
 
 function event(type: string, intent: Record<string, unknown> = {}) {
-  const succeeded = type === 'payment_intent.succeeded';
-  return paymentIntentEventEnvelope(
-    type,
-    {
-      id: 'pi_current',
-      amount: 3000,
-      amount_received: succeeded ? 3000 : 0,
-      currency: 'usd',
-      status: succeeded ? 'succeeded' : 'requires_payment_method',
-      metadata: { orderId: ORDER_ID },
-      last_payment_error: null,
-      ...intent,
-    },
-    'evt_1',
-  ) as never;
+  return aPaymentIntentEvent(type, intent, 'evt_1') as never;
 }
 
 beforeEach(() => {
