@@ -20,7 +20,7 @@ import { LOCAL_DEFAULTS } from './defaults';
 import { buildRouteTable } from './http-api/routes';
 import { startHttpApi, type RunningHttpApi } from './http-api/server';
 import { createLambdaRuntime, type InvocationReport, type LambdaRuntime } from './lambda/invoker';
-import { checkNodeRuntime } from './lambda/node-runtime';
+import { checkNodeRuntime, type NodeRuntimeCheck } from './lambda/node-runtime';
 import { LambdaServiceError } from './shared/lambda-service-error';
 import { startFunctionEventSources, type FunctionEventSources } from './messaging/function-event-sources';
 import { endpointVariables, startLocalInfrastructure, type LocalInfrastructure } from './local-infrastructure';
@@ -91,6 +91,8 @@ export interface LocalCloud {
   iam: LocalIam;
   /** Every message published to the ops-alerts topic since start. */
   opsAlerts(): Promise<Array<{ message: string; subject?: string }>>;
+  /** The Node.js that runs the handlers against the functions' Lambda runtime. */
+  nodeRuntime: NodeRuntimeCheck;
   timings: { totalMs: number; infraMs: number };
   close(): Promise<void>;
 }
@@ -267,6 +269,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       iam,
       opsAlerts: async () =>
         (await infra.messagesPublishedTo(opsAlertsTopicArn)).map((m: any) => ({ message: m.message, subject: m.subject })),
+      nodeRuntime: node,
       timings: { totalMs: Date.now() - startedAt, infraMs },
       close,
     };

@@ -6,7 +6,6 @@
  */
 import { startLocalCloud, type LocalCloud } from './cloud';
 import { LOCAL_DEFAULTS } from './defaults';
-import { checkNodeRuntime } from './lambda/node-runtime';
 import { installReadableLogs } from './readable-logs';
 
 const print = (line: string) => process.stderr.write(`${line}\n`);
@@ -29,12 +28,11 @@ async function main() {
 
   cloud = await startLocalCloud({ log: (line) => print(line) });
   const c = cloud;
-  const node = checkNodeRuntime(c.infra.service.provider.runtime);
   const sku = LOCAL_DEFAULTS.demoSku;
   print(`
 checkout-saga local cloud ready in ${(c.timings.totalMs / 1000).toFixed(1)} s
 
-  Node.js         ${node.summary}
+  Node.js         ${c.nodeRuntime.summary}
   API             ${c.apiUrl}
   Stripe          ${c.stripe.mode === 'emulator' ? `emulator at ${c.stripe.apiBase} (no Stripe account needed)` : 'REAL Stripe (test key from STRIPE_SECRET_KEY)'}
   Webhook secret  ${c.stripe.mode === 'emulator' ? c.stripe.webhookSecret : '(from STRIPE_WEBHOOK_SECRET, as printed by stripe listen)'}

@@ -4,7 +4,7 @@ import { idempotencyStore } from '../../src/adapters/idempotency-store';
 import * as opsAlerts from '../../src/adapters/ops-alerts';
 import * as orders from '../../src/adapters/orders-repository';
 import * as payments from '../../src/adapters/payments';
-import { isStripeEvent, verifyWebhook, type StripeEvent } from '../../src/adapters/payments';
+import type { StripeEvent } from '../../src/adapters/payments';
 import * as saga from '../../src/adapters/saga';
 import { requireSecret } from '../../src/adapters/secrets';
 import { errorResult, header, httpHandler, json, rawBody } from '../../src/commons/http';
@@ -42,13 +42,13 @@ export function createStripeWebhookHandler({ handleStripeEvent, persistenceStore
     let stripeEvent: StripeEvent;
     try {
       // The signature covers the exact raw bytes: never parse and re-serialise before this.
-      stripeEvent = verifyWebhook(body, header(event, 'stripe-signature'), secret);
+      stripeEvent = payments.verifyWebhook(body, header(event, 'stripe-signature'), secret);
     } catch {
       logger.warn('Rejected a webhook with a missing or invalid signature');
       return errorResult(400, 'INVALID_SIGNATURE', 'Missing, invalid or expired Stripe signature');
     }
     // Signed JSON that is not an event (null, an array, no id or type) is refused, not a crash (500).
-    if (!isStripeEvent(stripeEvent)) {
+    if (!payments.isStripeEvent(stripeEvent)) {
       logger.warn('Rejected a signed webhook that is not a Stripe event');
       return errorResult(400, 'INVALID_EVENT', 'The body is not a Stripe event');
     }

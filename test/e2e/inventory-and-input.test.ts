@@ -17,7 +17,7 @@ let dlqUrl: string;
 beforeAll(async () => {
   e2e = await startE2e({ queueVisibilityTimeoutSeconds: 1 });
   queueUrl = e2e.cloud.lambda.environment.INVENTORY_UPDATES_QUEUE_URL;
-  dlqUrl = await e2e.queueUrl(DLQ_NAME);
+  dlqUrl = await e2e.queueUrl('inventory-updates-dlq');
 });
 afterAll(async () => {
   await e2e?.close();

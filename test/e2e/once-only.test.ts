@@ -11,7 +11,6 @@ import { randomUUID } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { startE2e, type E2e } from './support/harness';
 
-const DLQ_NAME = 'checkout-saga-local-inventory-updates-dlq';
 let e2e: E2e;
 let queueUrl: string;
 let dlqUrl: string;
@@ -19,7 +18,7 @@ let dlqUrl: string;
 beforeAll(async () => {
   e2e = await startE2e({ queueVisibilityTimeoutSeconds: 1 });
   queueUrl = e2e.cloud.lambda.environment.INVENTORY_UPDATES_QUEUE_URL;
-  dlqUrl = await e2e.queueUrl(DLQ_NAME);
+  dlqUrl = await e2e.queueUrl('inventory-updates-dlq');
 });
 afterAll(async () => {
   await e2e?.close();

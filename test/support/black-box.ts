@@ -3,6 +3,7 @@
  * outside (HTTP, the Stripe SDK against the emulator) and observed through the services' own APIs
  * (executions, ops alerts). Each harness adds the vocabulary of its own layer on top.
  */
+import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../local/cloud';
 import { saveUsage } from './iam-findings';
@@ -49,8 +50,12 @@ export interface HttpRequestOptions {
   base?: string;
 }
 
+/** The product's queues, by their name in resources/messaging.yml without the service and stage prefix. */
+export type QueueName = 'inventory-updates' | 'inventory-updates-dlq' | 'fulfilment-requests' | 'fulfilment-requests-dlq';
+
 export class BlackBox {
   readonly stripe: Stripe;
+  private readonly queueUrls = new Map<QueueName, string>();
 
   /** `logLines`: the lines the local cloud's stand-ins logged, e.g. one per Lambda invocation. */
   protected constructor(
@@ -128,6 +133,18 @@ export class BlackBox {
       parsed = undefined;
     }
     return { status: response.status, headers: response.headers, body: parsed as T, text };
+  }
+
+  /** A queue's URL as SQS returns it (asked once per queue). */
+  async queueUrl(name: QueueName): Promise<string> {
+    let url = this.queueUrls.get(name);
+    if (!url) {
+      const { service, provider } = this.cloud.infra.service;
+      const result = await this.cloud.infra.clients.sqs.send(new GetQueueUrlCommand({ QueueName: `${service}-${provider.stage}-${name}` }));
+      url = result.QueueUrl!;
+      this.queueUrls.set(name, url);
+    }
+    return url;
   }
 
   /** Messages published to the ops-alerts topic (parsed), optionally only those naming one order. */

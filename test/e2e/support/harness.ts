@@ -3,7 +3,7 @@
  * (HTTP API, the real Stripe SDK against the emulator, the local cloud's observation routes).
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, ListQueuesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type Stripe from 'stripe';
 import type { LocalCloudOptions } from '../../../local/cloud';
 import { BlackBox, checkoutBody, SETTLED_STATUSES, type CartLine, type HttpReply, type OrderStatus, type Stock } from '../../support/black-box';
@@ -216,13 +216,6 @@ export class E2e extends BlackBox {
       nextToken = page.nextToken;
     } while (nextToken);
     return count;
-  }
-
-  async queueUrl(name: string): Promise<string> {
-    const { QueueUrls } = await this.cloud.infra.clients.sqs.send(new ListQueuesCommand({ QueueNamePrefix: name }));
-    const url = (QueueUrls ?? []).find((candidate) => candidate.endsWith(`/${name}`));
-    if (!url) throw new Error(`No queue ${name} among ${JSON.stringify(QueueUrls)}`);
-    return url;
   }
 
   /** Waits until a queue holds no message, visible or in flight: everything sent was handled. */

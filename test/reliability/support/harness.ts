@@ -5,11 +5,11 @@
  * queues (SQS attributes). What it shares with the e2e harness is test/support/black-box.ts.
  */
 import { ScanCommand, PutItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import Stripe from 'stripe';
 import type { LocalCloudOptions } from '../../../local/cloud';
-import { BlackBox, checkoutBody, SETTLED_STATUSES, type CartLine, type HttpReply, type OrderStatus, type Stock as ProductView } from '../../support/black-box';
+import { BlackBox, checkoutBody, SETTLED_STATUSES, type QueueName, type CartLine, type HttpReply, type OrderStatus, type Stock as ProductView } from '../../support/black-box';
 import { delay, pollUntil } from '../../support/poll';
 
 export { checkoutBody, SETTLED_STATUSES as SETTLED, type CartLine, type OrderStatus } from '../../support/black-box';
@@ -18,7 +18,6 @@ export type Reply<T = any> = HttpReply<T>;
 export type Stock = Pick<ProductView, 'available' | 'reserved' | 'sold'>;
 
 export class Harness extends BlackBox {
-  private queueUrls = new Map<string, string>();
 
   static async start(options: LocalCloudOptions = {}): Promise<Harness> {
     const { cloud, logLines } = await BlackBox.startCloud(options, 500_000);
@@ -208,17 +207,7 @@ export class Harness extends BlackBox {
     return all;
   }
 
-  async queueUrl(name: 'inventory-updates' | 'inventory-updates-dlq' | 'fulfilment-requests' | 'fulfilment-requests-dlq'): Promise<string> {
-    let url = this.queueUrls.get(name);
-    if (!url) {
-      const result = await this.cloud.infra.clients.sqs.send(new GetQueueUrlCommand({ QueueName: `checkout-saga-local-${name}` }));
-      url = result.QueueUrl!;
-      this.queueUrls.set(name, url);
-    }
-    return url;
-  }
-
-  async queueDepth(name: Parameters<Harness['queueUrl']>[0]): Promise<{ visible: number; inFlight: number; delayed: number }> {
+  async queueDepth(name: QueueName): Promise<{ visible: number; inFlight: number; delayed: number }> {
     const { Attributes = {} } = await this.cloud.infra.clients.sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl: await this.queueUrl(name),
@@ -244,7 +233,7 @@ export class Harness extends BlackBox {
    * Reads (and hides for 10 minutes) every message of a queue nobody consumes, e.g. the fulfilment
    * hand-offs. Call once per queue, at the end of a test file.
    */
-  async drainForReading(name: Parameters<Harness['queueUrl']>[0], expectedAtLeast = 0): Promise<Message[]> {
+  async drainForReading(name: QueueName, expectedAtLeast = 0): Promise<Message[]> {
     const url = await this.queueUrl(name);
     const messages: Message[] = [];
     const deadline = Date.now() + 20_000;
