@@ -117,6 +117,7 @@ function headline(parts: Record<string, any>): Record<string, number | undefined
     h['hotSku.reservationsPerSecond'] = hot.reservationsPerSecond;
     h['hotSku.singleItemCeilingWritesPerSecond'] = hot.singleItemCeilingWritesPerSecond;
   }
+  for (const load of parts.saga?.throughput ?? []) h[`iam.n${load.customers}.microsecondsPerOrder`] = load.iam?.microsecondsPerOrder;
   for (const load of parts.saga?.throughput ?? []) {
     h[`webhookAck.n${load.customers}.p50`] = load.webhookAckMs?.p50;
     h[`webhookAck.n${load.customers}.p99`] = load.webhookAckMs?.p99;
@@ -232,6 +233,15 @@ function report(parts: Record<string, any>): string {
       '   webhook deliverer busy: sum of acknowledgement times over wall time (the emulator sends up to 8 at once: 8.0 = saturated).',
     );
     for (const l of saga.throughput) if (l.errors?.length) lines.push(`   N=${l.customers} errors: ${l.errors.join(' | ')}`);
+    const iamPaths = Object.entries<any>(saga.costPerOrder ?? {}).filter(([, p]) => p.iam);
+    if (iamPaths.length) {
+      const mode = iamPaths[0][1].iam.mode;
+      lines.push(
+        `   IAM enforcement (LOCAL_IAM=${mode}), its cost per order: checks of SDK calls and state-machine invokes, decisions evaluated (not cached), microseconds spent checking:`,
+        `     by path: ${iamPaths.map(([name, p]) => `${name} ${p.iam.checksPerOrder} checks, ${p.iam.evaluationsPerOrder} evaluated, ${p.iam.microsecondsPerOrder} us`).join('; ')}`,
+        `     under load: ${saga.throughput.map((l: any) => `N=${l.customers} ${l.iam.microsecondsPerOrder} us (${l.iam.checksPerOrder} checks) = ${((100 * l.iam.microsecondsPerOrder) / 1000 / l.cpu.msPerOrder.main).toFixed(2)}% of the main process's CPU per order`).join('; ')}`,
+      );
+    }
 
     section('3. The hot SKU (every customer buys the same SKU)', saga.command);
     const h = saga.hotSku;

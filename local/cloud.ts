@@ -305,7 +305,7 @@ async function seedCatalogue(root: string, infra: LocalInfrastructure, tableName
  *   PUT    /_local/faults/{function}      {"mode": "always" | N}: break a step while executions run
  *   DELETE /_local/faults[/{function}]    heal one or all
  *   GET    /_local/ops-alerts             what reached the ops-alerts topic
- *   GET    /_local/iam                    IAM mode, denials so far, least-privilege findings
+ *   GET    /_local/iam                    IAM mode, what the checks cost, denials so far, least-privilege findings
  */
 async function controlRoutes(
   req: IncomingMessage,
@@ -327,7 +327,7 @@ async function controlRoutes(
       return reply(200, { alerts: await deps.infra.messagesPublishedTo(deps.opsAlertsTopicArn) });
     }
     if (resource === 'iam' && req.method === 'GET' && !name) {
-      return reply(200, { mode: deps.iam.mode, denials: deps.iam.denials(), findings: deps.iam.findings() });
+      return reply(200, { mode: deps.iam.mode, stats: deps.iam.stats(), denials: deps.iam.denials(), findings: deps.iam.findings() });
     }
     if (resource === 'faults') {
       if (req.method === 'GET' && !name) return reply(200, { faults: deps.lambda.faults.list() });

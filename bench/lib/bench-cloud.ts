@@ -8,6 +8,7 @@ import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { startLocalCloud, type LocalCloud } from '../../local/cloud';
+import type { IamStats } from '../../local/iam';
 import { LOCAL_CREDENTIALS } from '../../local/local-infrastructure';
 import { HANDLED_EVENT_TYPES } from '../../src/domain/webhook-decision';
 import { PRICES } from '../prices';
@@ -32,6 +33,18 @@ export interface BenchCloud {
   /** Runs `work`, settles, and summarises the usage of that window per order. */
   scenario(work: () => Promise<string[]>): Promise<UsageSummary & { orderIds: string[]; statuses: Record<string, number> }>;
   close(): Promise<void>;
+}
+
+/** What IAM enforcement (LOCAL_IAM, default enforce) cost per order between `before` and now. */
+export function iamPerOrder(cloud: LocalCloud, before: IamStats, orders: number) {
+  const after = cloud.iam.stats();
+  const per = (n: number) => Number((n / Math.max(orders, 1)).toFixed(2));
+  return {
+    mode: cloud.iam.mode,
+    checksPerOrder: per(after.checks - before.checks),
+    evaluationsPerOrder: per(after.evaluations - before.evaluations),
+    microsecondsPerOrder: per(after.checkMicroseconds - before.checkMicroseconds),
+  };
 }
 
 export async function startBenchCloud(options: { paymentWindowSeconds: number }): Promise<BenchCloud> {
@@ -131,8 +144,10 @@ export async function startBenchCloud(options: { paymentWindowSeconds: number })
         const mark = recorder.mark();
         const stripeMark = stripeRequests.length;
         const deliveriesMark = cloud.stripe.emulator?.deliveries().length ?? 0;
+        const iamBefore = cloud.iam.stats();
         const orderIds = await work();
         await settle(orderIds);
+        const iam = iamPerOrder(cloud, iamBefore, orderIds.length);
         const statuses: Record<string, number> = {};
         for (const id of orderIds) {
           const status = cloud.stepFunctions.describeExecution(executionArn(id)).status;
@@ -154,6 +169,7 @@ export async function startBenchCloud(options: { paymentWindowSeconds: number })
           ...summary,
           orderIds,
           statuses,
+          iam,
           webhookDeliveriesByType: deliveries,
           costPerMillionOrdersAsDeployedUsd: Number((asDeployed * 1_000_000).toFixed(2)),
           stripeApiCallsPerOrder: Object.fromEntries(Object.entries(stripe).map(([k, v]) => [k, v / orderIds.length])),

@@ -10,7 +10,7 @@
  *   npx tsx bench/parts/saga.ts [--out file] [--quick]
  */
 import { CreateTableCommand, DeleteTableCommand, PutItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BENCH_SKUS, HOT_SKU, OUT_OF_STOCK_SKU, startBenchCloud, type BenchCloud } from '../lib/bench-cloud';
+import { BENCH_SKUS, HOT_SKU, OUT_OF_STOCK_SKU, iamPerOrder, startBenchCloud, type BenchCloud } from '../lib/bench-cloud';
 import type { Purchase } from '../lib/customer';
 import { progress, runPart } from '../lib/part';
 import { distribution, round } from '../lib/stats';
@@ -45,6 +45,8 @@ interface LoadResult {
   webhookDelivererBusy: number;
   dynamoDbCallsPerOrder: number;
   dynamoDbCallsPerOrderWithPolls: number;
+  /** IAM enforcement's cost in this load (checks are in the local cloud's process, inside its CPU). */
+  iam: ReturnType<typeof iamPerOrder>;
   purchases: Purchase[];
 }
 
@@ -59,6 +61,7 @@ async function load(bench: BenchCloud, customers: number, durationMs: number, sk
   const { cloud } = bench;
   const children = { dynamodbLocal: cloud.infra.pids.dynamodb, fauxqs: cloud.infra.pids.fauxqs };
   const cpuBefore = cpuSnapshot(children);
+  const iamBefore = cloud.iam.stats();
   const { purchases, errors, startedAt: started, endedAt, cpuSeconds: customersCpu } = await runCustomersInChildProcess({
     apiUrl: cloud.apiUrl,
     stripeApiBase: cloud.stripe.apiBase!,
@@ -75,6 +78,7 @@ async function load(bench: BenchCloud, customers: number, durationMs: number, sk
   const wallMs = endedAt - started;
   const orderIds = purchases.map((p) => p.orderId);
   await bench.settle(orderIds, 90_000);
+  const iam = iamPerOrder(cloud, iamBefore, orderIds.length);
   const window = bench.recorder.since(mark);
   const summary = summarise(bench.cloud, bench.recorder, window, orderIds, orderIds.length);
   const allDynamo = window.calls.filter((c) => c.service === 'dynamodb').length;
@@ -99,6 +103,7 @@ async function load(bench: BenchCloud, customers: number, durationMs: number, sk
     webhookDelivererBusy: round(acks.reduce((a, b) => a + b, 0) / wallMs, 2),
     dynamoDbCallsPerOrder: summary.perOrder.dynamoDbCalls,
     dynamoDbCallsPerOrderWithPolls: round(allDynamo / Math.max(1, orderIds.length), 2),
+    iam,
     purchases,
   };
 }

@@ -77,7 +77,20 @@ export interface LocalIam {
   usage(): IamUsageReport;
   findings(): IamFindings;
   formatFindings(): string[];
+  /** What enforcement has cost so far: the bench reports it per order. */
+  stats(): IamStats;
   close(): void;
+}
+
+export interface IamStats {
+  /** SDK calls (and state-machine invokes) checked. */
+  checks: number;
+  /** (action, resource) requests those calls mapped to. */
+  requests: number;
+  /** Requests not in the decision cache: evaluated against the role's statements. */
+  evaluations: number;
+  /** Time spent inside the checks (mapping, cache, evaluation), in microseconds. */
+  checkMicroseconds: number;
 }
 
 export interface LocalIamOptions {
@@ -116,11 +129,13 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
   const denials: IamDenial[] = [];
   const explicitCaller = new AsyncLocalStorage<string>();
   let active = true;
+  const stats: IamStats = { checks: 0, requests: 0, evaluations: 0, checkMicroseconds: 0 };
 
   const decide = (role: Role, request: AuthorizationRequest): Evaluation => {
     const key = `${role.caller}\u0000${request.action}\u0000${request.resource}`;
     let evaluation = decisions.get(key);
     if (!evaluation) {
+      stats.evaluations++;
       evaluation = evaluate(role.statements, request);
       decisions.set(key, evaluation);
       recorder.record(role.caller, request, evaluation);
@@ -129,6 +144,16 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
   };
 
   const check = (caller: string, service: string, operation: string, input: unknown): IamDenial | undefined => {
+    const started = process.hrtime.bigint();
+    try {
+      return checkUntimed(caller, service, operation, input);
+    } finally {
+      stats.checks++;
+      stats.checkMicroseconds += Number(process.hrtime.bigint() - started) / 1_000;
+    }
+  };
+
+  const checkUntimed = (caller: string, service: string, operation: string, input: unknown): IamDenial | undefined => {
     const role = roles.get(caller);
     if (!role) throw new Error(`IAM: no role known for caller ${caller}`);
     let requests: AuthorizationRequest[];
@@ -140,6 +165,7 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
       log(`[iam] UNCHECKED (LOCAL_IAM=warn) ${caller} ${service}:${operation}: ${error.message}`);
       return undefined;
     }
+    stats.requests += requests.length;
     for (const request of requests) {
       const evaluation = decide(role, request);
       if (evaluation.decision === 'allow') continue;
@@ -184,6 +210,7 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
     usage: () => recorder.report(),
     findings: () => findingsFrom(recorder.report()),
     formatFindings: () => formatFindings(findingsFrom(recorder.report())),
+    stats: () => ({ ...stats, checkMicroseconds: Math.round(stats.checkMicroseconds) }),
     close() {
       active = false;
       uninstall();
@@ -202,6 +229,7 @@ function disabledIam(): LocalIam {
     usage: () => empty,
     findings: () => findingsFrom(empty),
     formatFindings: () => ['IAM enforcement is off (LOCAL_IAM=off): no findings'],
+    stats: () => ({ checks: 0, requests: 0, evaluations: 0, checkMicroseconds: 0 }),
     close: () => undefined,
   };
 }
