@@ -4,6 +4,7 @@ import { checkResourceAgainstSpec } from './cfn-spec';
 import type { LocatedFinding } from './finding';
 import { checkPolicies } from './iam';
 import { checkReferences, type Template } from './references';
+import { checkResourcePolicies } from './resource-policies';
 import { loadSources, locate } from './sources';
 
 export type { Template };
@@ -12,6 +13,7 @@ export async function checkTemplate(template: Template, projectRoot: string): Pr
   const findings = [
     ...Object.entries(template.Resources).flatMap(([logicalId, resource]) => checkResourceAgainstSpec(logicalId, resource)),
     ...checkReferences(template),
+    ...checkResourcePolicies(template),
     ...(await checkPolicies(template)),
     ...checkStateMachines(template),
   ];

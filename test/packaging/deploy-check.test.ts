@@ -109,6 +109,13 @@ test('npm run check:deploy exits non-zero and prints each problem with its file'
 describe('a mistake in the template is found', () => {
   test.each<[string, (resources: Record<string, any>) => void, RegExp]>([
     [
+      'two topic policies on one topic (each replaces the other)',
+      (r) => {
+        r.SecondOpsAlertsTopicPolicy = structuredClone(r.OpsAlertsTopicPolicy);
+      },
+      /^resources\/messaging\.yml:\d+: OpsAlertsTopicPolicy\.Properties\.Topics: \{"Ref":"OpsAlertsTopic"\} also has its policy set by SecondOpsAlertsTopicPolicy \(AWS::SNS::TopicPolicy\): each replaces the whole policy/,
+    ],
+    [
       'a property of the wrong type',
       (r) => { r.InventoryUpdatesQueue.Properties.VisibilityTimeout = 'sixty'; },
       /^resources\/messaging\.yml:\d+: InventoryUpdatesQueue\.Properties\.VisibilityTimeout: expected an integer, got "sixty"$/,
