@@ -16,7 +16,7 @@ export function checkResourcePolicies(template: Template): Finding[] {
     if (!property) continue;
     for (const target of resource.Properties?.[property] ?? []) {
       const key = JSON.stringify(target);
-      const entry = policiesByTarget.get(key) ?? { type: resource.Type, logicalIds: [] };
+      const entry = policiesByTarget.get(key) ?? { type: String(resource.Type), logicalIds: [] as string[] };
       entry.logicalIds.push(logicalId);
       policiesByTarget.set(key, entry);
     }
