@@ -7,18 +7,23 @@
 import { startLocalCloud, type LocalCloud } from './cloud';
 import { LOCAL_DEFAULTS } from './defaults';
 import { installReadableLogs } from './readable-logs';
+import { captureEmfLines, startLocalConsole } from '../console/server/local-console';
+import type { ConsoleServer } from '../console/server/console-server';
 
 const print = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main() {
   installReadableLogs(process.stdout);
+  const emf = captureEmfLines(process.stdout); // the handlers' metrics, charted by the console
   let cloud: LocalCloud | undefined;
+  let consoleServer: ConsoleServer | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     print(`\n${signal}: stopping the local cloud...`);
     if (cloud) for (const line of cloud.iam.formatFindings()) print(line);
+    await consoleServer?.close();
     await cloud?.close();
     print('stopped.');
     process.exit(0);
@@ -28,12 +33,14 @@ async function main() {
 
   cloud = await startLocalCloud({ log: (line) => print(line) });
   const c = cloud;
+  consoleServer = await startLocalConsole(c, { port: Number(process.env.CONSOLE_PORT || 3100), emfLines: emf.lines });
   const sku = LOCAL_DEFAULTS.demoSku;
   print(`
 checkout-saga local cloud ready in ${(c.timings.totalMs / 1000).toFixed(1)} s
 
   Node.js         ${c.nodeRuntime.summary}
   API             ${c.apiUrl}
+  Console         ${consoleServer.url}/  (one order on one page, live)
   Stripe          ${c.stripe.mode === 'emulator' ? `emulator at ${c.stripe.apiBase} (no Stripe account needed)` : 'REAL Stripe (test key from STRIPE_SECRET_KEY)'}
   Webhook secret  ${c.stripe.mode === 'emulator' ? c.stripe.webhookSecret : '(from STRIPE_WEBHOOK_SECRET, as printed by stripe listen)'}
   Admin API key   ${c.adminApiKey}   (header x-api-key, local only)
