@@ -5,8 +5,9 @@ module.exports = {
   testEnvironment: 'node',
   transform,
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  // The reliability suite has its own config and script (npm run test:reliability): minutes, not seconds.
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/reliability/'],
+  // The reliability suite has its own config and script (npm run test:reliability): minutes, not seconds;
+  // so do the console's browser tests (npm run test:browser, Chromium).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/reliability/', '<rootDir>/test/browser/'],
   testTimeout: 60000,
   // Servers started by a test file are stopped by that file; this catches what leaks.
   forceExit: false,

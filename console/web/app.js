@@ -259,7 +259,7 @@ function drawGraph(execution, changes) {
     const edges = graph.edges.map((e, i) => `<path id="edge-${i}" class="edge ${h(e.kind)}" data-edge="${h(`${e.from}->${e.to}`)}" d="M${e.points.map((p) => `${p.x},${p.y}`).join(' L')}" marker-end="url(#arrow)"></path>`).join('');
     const nodes = graph.states.map((s) => `<g class="node${s.compensation ? ' compensation' : ''}" data-state="${h(s.name)}" role="button" tabindex="0" aria-label="${h(s.name)}: not entered" transform="translate(${s.x},${s.y})">
       <rect width="${s.width}" height="${s.height}"></rect>
-      <text x="8" y="18">${h(s.name)}</text><text class="sub" x="8" y="35">${h(s.type)}${s.functionName ? ` · ${h(s.functionName)}` : ''}</text></g>`).join('');
+      <text><tspan x="8" y="18">${h(s.name)}</tspan> <tspan class="sub" x="8" y="35">not entered</tspan></text></g>`).join('');
     element.innerHTML = `<h2>Saga graph <span class="muted">(from stepfunctions/checkout.asl.yml)</span></h2>
       <p class="legend muted"><span>solid: next/choice</span><span>dashed line: catch</span><span>dashed box: compensation branch</span><span>thick blue: path taken</span></p>
       <svg class="graph" role="group" aria-label="Saga graph of execution" viewBox="0 0 ${graph.width} ${graph.height}">
@@ -276,6 +276,9 @@ function drawGraph(execution, changes) {
     if (node.getAttribute('aria-label') !== label) {
       if (node.getAttribute('data-status')) changes.push(label);
       node.setAttribute('aria-label', label);
+      // The status in words too (not only in colour); the accessible name holds the visible text.
+      const sub = node.querySelector('.sub');
+      if (sub) sub.textContent = label.slice(name.length + 2);
     }
     const status = state?.status ?? 'not entered';
     node.setAttribute('data-status', status);
@@ -301,7 +304,7 @@ function renderState(page, execution) {
        <div><button type="button" data-action="heal-step" data-function="${h(fn)}">Heal ${h(fn)}</button>${commandLine(page.commands.healStep[fn])}</div></div>`
     : '';
   const block = (title, text) => (text ? `<h3>${title}</h3><pre>${h(pretty(text))}</pre>` : '');
-  return `<h2>${h(selectedState)} <span class="muted">(${h(graphState?.type)})</span></h2>
+  return `<h2>${h(selectedState)} <span class="muted">(${h(graphState?.type)}${fn ? `, function ${h(fn)}` : graphState?.resource ? `, ${h(graphState.resource)}` : ''})</span></h2>
     <p>Status: <strong>${h(state.status)}</strong>; attempts: ${h(state.attempts)}${state.enteredAt ? `; entered ${h(time(state.enteredAt))}` : ''}${state.exitedAt ? `; left ${h(time(state.exitedAt))}` : ''}</p>
     ${faultControls}${block('Error', state.error)}${block('Cause', state.cause)}${block('Input', state.input)}${block('Output', state.output)}`;
 }
