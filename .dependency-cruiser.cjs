@@ -57,7 +57,21 @@ module.exports = {
       comment: 'What deploys (src/, functions/) knows nothing of the local cloud, the tests or the bench.',
       severity: 'error',
       from: { path: '^(src|functions)/' },
-      to: { path: '^(local|test|bench|scripts)/' },
+      to: { path: '^(local|test|bench|scripts|console)/' },
+    },
+    {
+      name: 'console-reads-through-public-apis',
+      comment: 'console/ runs against a deployed stage too: it talks to the local cloud only through its endpoints, never by importing it (nor the tests, the bench or the handlers\' code).',
+      severity: 'error',
+      from: { path: '^console/' },
+      to: { path: '^(local|test|bench|scripts|functions|src/(adapters|use-cases|commons))/' },
+    },
+    {
+      name: 'local-cloud-starts-the-console-only-from-npm-start',
+      comment: 'The stand-ins know nothing of the console; local/start.ts serves it beside the API.',
+      severity: 'error',
+      from: { path: '^local/', pathNot: '^local/start\\.ts$' },
+      to: { path: '^console/' },
     },
     {
       name: 'local-cloud-imports-no-test-or-bench',

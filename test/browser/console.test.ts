@@ -152,7 +152,7 @@ test('axe finds no serious or critical violations on the list, an order page and
     await page.locator('main section').first().waitFor();
     await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
     const violations = await page.evaluate(async () => {
-      const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
+      const result = await (globalThis as any).axe.run((globalThis as any).document, { resultTypes: ['violations'] });
       return result.violations
         .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
         .map((v: any) => `${v.id}: ${v.help} (${v.nodes.map((n: any) => n.target.join(' ')).slice(0, 3).join('; ')})`);
