@@ -101,6 +101,14 @@ describe('DynamoDB from serverless.yml', () => {
         ],
         'ALL',
       ],
+      [
+        'by-status-created',
+        [
+          { AttributeName: 'status', KeyType: 'HASH' },
+          { AttributeName: 'createdAt', KeyType: 'RANGE' },
+        ],
+        'INCLUDE',
+      ],
     ]);
     const { TableNames } = await infra.clients.dynamodb.send(new ListTablesCommand({}));
     expect(TableNames).toEqual(['checkout-saga-local-idempotency', 'checkout-saga-local-inventory', 'checkout-saga-local-orders']);
