@@ -89,6 +89,11 @@ interface TrackedDelivery {
 
 /** Events for an expired session are kept this long for the session the CLI creates next (it waits 10 s). */
 const EXPIRED_SESSION_GRACE_MS = 60_000;
+/**
+ * A session that never connects (`stripe listen --print-secret` creates one and exits) is dropped
+ * after this; until then it queues events, since the CLI dials its websocket right after creating it.
+ */
+const NEVER_CONNECTED_GRACE_MS = 30_000;
 /** A session nobody reads from stops growing here; the oldest unacked events are dropped first. */
 const MAX_UNACKED_PER_SESSION = 1000;
 /** Not a secret: it only makes a listen secret stable per API key, as Stripe's is per account. */
@@ -178,6 +183,11 @@ export class ListenSessions {
     let recipients = 0;
     for (const session of [...this.sessions.values()]) {
       if (session.state === 'ended') continue;
+      if (session.connections === 0 && now - session.createdAt > NEVER_CONNECTED_GRACE_MS) {
+        this.sessions.delete(session.id);
+        this.forget(session);
+        continue;
+      }
       if (session.state === 'expired' && now - session.expiredAt! > EXPIRED_SESSION_GRACE_MS) {
         this.forget(session);
         continue;
@@ -198,7 +208,6 @@ export class ListenSessions {
         responses: [],
       };
       const tracked: TrackedDelivery = { record, event, payload: JSON.stringify(event, null, 2), lastSentAt: now };
-      this.deliveries.push(record);
       this.byWebhookId.set(record.webhookId, tracked);
       session.unacked.set(record.webhookId, tracked);
       if (session.unacked.size > MAX_UNACKED_PER_SESSION) {
@@ -249,7 +258,7 @@ export class ListenSessions {
     }));
   }
 
-  /** Every event sent to a session, oldest first, with the CLI's ack and the responses it reported. */
+  /** Every event sent to a session, in the order of first sends, with the CLI's ack and the responses it reported. */
   history(): ListenDelivery[] {
     return this.deliveries.map((record) => ({ ...record, responses: record.responses.map((response) => ({ ...response })) }));
   }
@@ -281,6 +290,8 @@ export class ListenSessions {
     const socket = session.socket;
     if (!socket || socket.readyState !== socket.OPEN) return;
     tracked.lastSentAt = Date.now();
+    // Recorded at its first send: a session that never connects (--print-secret) leaves no history.
+    if (tracked.record.sends === 0) this.deliveries.push(tracked.record);
     tracked.record.sends++;
     socket.send(
       JSON.stringify({
