@@ -30,6 +30,8 @@ export interface StripeListenOptions extends StripeCliTarget {
   /** Where events are POSTed, e.g. http://127.0.0.1:3000/webhooks/stripe. */
   forwardTo: string;
   log: (line: string) => void;
+  /** `-a`: forward along the account's webhook endpoints (their paths appended to `forwardTo`, their enabled_events). */
+  useConfiguredWebhooks?: boolean;
   /** How long to wait for "Ready!". Default 30 s. */
   readyTimeoutMs?: number;
 }
@@ -60,7 +62,7 @@ export async function printListenSecret(target: StripeCliTarget): Promise<string
 export async function startStripeListen(options: StripeListenOptions): Promise<RunningStripeListen> {
   const ownConfigHome = options.configHome === undefined;
   const configHome = options.configHome ?? (await mkdtemp(join(tmpdir(), 'stripe-cli-')));
-  const args = ['listen', ...apiBaseArgs(options), '--events', options.events.join(','), '--forward-to', options.forwardTo, '--skip-update'];
+  const args = ['listen', ...apiBaseArgs(options), '--events', options.events.join(','), '--forward-to', options.forwardTo, '--skip-update', ...(options.useConfiguredWebhooks ? ['--use-configured-webhooks'] : [])];
   const child = spawnTiedToParent(options.binary, args, { env: cliEnvironment(options, configHome), stdio: ['ignore', 'pipe', 'pipe'] }, 'TERM');
   const output = new StripeCliOutput();
   const recent: string[] = [];

@@ -32,6 +32,7 @@ export interface ListenSessionView {
   connected: boolean;
   /** Websockets opened so far with this session's id (1 + reconnects). */
   connections: number;
+  lastConnectedAt: string | null;
   /** Events sent or waiting to be sent that the CLI has not acked yet. */
   unacked: number;
   /** live: receives events; expired: refused at the next connection (the CLI then starts a new session); ended: the CLI said goodbye. */
@@ -74,6 +75,9 @@ interface Session {
   createdAt: number;
   socket: WebSocket | null;
   connections: number;
+  lastConnectedAt: number | null;
+  /** When its last websocket closed (null while one is open or before the first). */
+  disconnectedAt: number | null;
   state: ListenSessionView['state'];
   expiredAt: number | null;
   /** Unacked deliveries by webhook id, in event order. */
@@ -94,6 +98,11 @@ const EXPIRED_SESSION_GRACE_MS = 60_000;
  * after this; until then it queues events, since the CLI dials its websocket right after creating it.
  */
 const NEVER_CONNECTED_GRACE_MS = 30_000;
+/**
+ * A session whose CLI has been away this long is over: a stopped CLI rarely says goodbye (its
+ * websocket just drops), while a reconnecting one is back within seconds (10 s between attempts).
+ */
+const ABANDONED_AFTER_MS = 60_000;
 /** A session nobody reads from stops growing here; the oldest unacked events are dropped first. */
 const MAX_UNACKED_PER_SESSION = 1000;
 /** Not a secret: it only makes a listen secret stable per API key, as Stripe's is per account. */
@@ -127,6 +136,8 @@ export class ListenSessions {
       createdAt: Date.now(),
       socket: null,
       connections: 0,
+      lastConnectedAt: null,
+      disconnectedAt: null,
       state: 'live',
       expiredAt: null,
       unacked: new Map(),
@@ -139,6 +150,7 @@ export class ListenSessions {
         session.unacked.set(tracked.record.webhookId, tracked);
       }
       previous.unacked.clear();
+      this.sessions.delete(previous.id);
     }
     this.sessions.set(session.id, session);
     this.log(`listen session ${session.id} created for device ${deviceName} (${features.join(', ') || 'no features'})`);
@@ -160,12 +172,18 @@ export class ListenSessions {
     const previous = session.socket;
     session.socket = socket;
     session.connections++;
+    session.lastConnectedAt = Date.now();
+    session.disconnectedAt = null;
     if (previous && previous !== socket) previous.terminate();
     socket.on('message', (data, isBinary) => {
       if (!isBinary) this.receive(session, data.toString());
     });
     socket.on('close', (code, reason) => {
-      if (session.socket === socket) session.socket = null;
+      if (session.socket === socket) {
+        session.socket = null;
+        session.disconnectedAt = Date.now();
+      }
+      this.log(`listen session ${session.id} disconnected (${code}${reason.length ? ` ${reason.toString()}` : ''})`);
       // The CLI's Ctrl-C: close 1000 "Connection Done". Its periodic reset says "Resetting the connection".
       if (code === 1000 && reason.toString() === 'Connection Done' && session.state === 'live') {
         session.state = 'ended';
@@ -177,7 +195,7 @@ export class ListenSessions {
     for (const tracked of session.unacked.values()) this.send(session, tracked);
   }
 
-  /** A new event (or a resend): to every session that can receive it. Returns how many got it. */
+  /** A new event (or a resend): to every session that can receive it. Returns how many of them have a CLI behind them. */
   publish(event: StripeEvent, resend = false): number {
     const now = Date.now();
     let recipients = 0;
@@ -185,6 +203,12 @@ export class ListenSessions {
       if (session.state === 'ended') continue;
       if (session.connections === 0 && now - session.createdAt > NEVER_CONNECTED_GRACE_MS) {
         this.sessions.delete(session.id);
+        this.forget(session);
+        continue;
+      }
+      if (session.state === 'live' && session.disconnectedAt !== null && now - session.disconnectedAt > ABANDONED_AFTER_MS) {
+        session.state = 'ended';
+        this.log(`listen session ${session.id} abandoned: no connection for ${ABANDONED_AFTER_MS / 1000} s (${session.unacked.size} unacked events dropped)`);
         this.forget(session);
         continue;
       }
@@ -216,7 +240,8 @@ export class ListenSessions {
         this.log(`listen session ${session.id}: more than ${MAX_UNACKED_PER_SESSION} unacked events, the oldest dropped`);
       }
       if (session.state === 'live') this.send(session, tracked);
-      recipients++;
+      // A session that never connected may be a `--print-secret` one: queued for, not counted as open.
+      if (session.connections > 0) recipients++;
     }
     return recipients;
   }
@@ -253,6 +278,7 @@ export class ListenSessions {
       createdAt: new Date(session.createdAt).toISOString(),
       connected: session.socket !== null && session.socket.readyState === session.socket.OPEN,
       connections: session.connections,
+      lastConnectedAt: session.lastConnectedAt === null ? null : new Date(session.lastConnectedAt).toISOString(),
       unacked: session.unacked.size,
       state: session.state,
     }));
