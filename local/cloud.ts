@@ -28,6 +28,9 @@ import { LOCAL_ACCOUNT_ID } from './cloudformation/intrinsics';
 import { awsServiceIntegrations, LocalStepFunctions, startStepFunctionsServer, type StepFunctionsServer } from './stepfunctions';
 import { startStripeEmulator, type StripeEmulator, type StripeEmulatorOptions } from './stripe-emulator/server';
 import { HANDLED_EVENT_TYPES } from '../src/domain/webhook-decision';
+import { findStripeCli, type StripeCliBinary } from './stripe-cli/binary';
+import { checkRealStripeKey, chooseWebhookDelivery, type WebhookDelivery } from './stripe-cli/delivery-choice';
+import { printListenSecret, startStripeListen } from './stripe-cli/listen';
 import { createLocalIam, parseIamMode, stateMachineCaller, type IamMode, type LocalIam, type Revocation } from './iam';
 import { currentFunctionKey } from './lambda/invoke-store';
 import { loadPackagedTemplate } from './serverless-config/load-packaged-template';
@@ -42,6 +45,17 @@ export interface LocalCloudOptions {
   /** A real Stripe test key: use real Stripe instead of the emulator. Default STRIPE_SECRET_KEY. */
   stripeSecretKey?: string;
   stripeWebhookSecret?: string;
+  /**
+   * How events reach the webhook function: `endpoint` (the emulator POSTs them) or `listen` (the
+   * Stripe CLI's `stripe listen` forwards them). Default STRIPE_WEBHOOK_DELIVERY, else `endpoint`
+   * with the emulator and `listen` with real Stripe (local/stripe-cli/delivery-choice.ts).
+   */
+  stripeWebhookDelivery?: WebhookDelivery;
+  /**
+   * TEST-ONLY: the API real-Stripe mode talks to instead of api.stripe.com (the CLI's --api-base and
+   * the functions' STRIPE_API_BASE), so that an emulator can stand in for Stripe where there is no network.
+   */
+  stripeApiBase?: string;
   /** The payment window given to new orders. Default PAYMENT_WINDOW_SECONDS or 900. */
   paymentWindowSeconds?: number;
   adminApiKey?: string;
@@ -78,7 +92,16 @@ export interface LocalCloudOptions {
 
 export interface LocalCloud {
   apiUrl: string;
-  stripe: { mode: 'emulator' | 'real'; apiBase?: string; webhookSecret: string; secretKey: string; emulator?: StripeEmulator };
+  stripe: {
+    mode: 'emulator' | 'real';
+    delivery: WebhookDelivery;
+    /** The CLI running `stripe listen` (delivery `listen`). */
+    cli?: StripeCliBinary;
+    apiBase?: string;
+    webhookSecret: string;
+    secretKey: string;
+    emulator?: StripeEmulator;
+  };
   adminApiKey: string;
   paymentWindowSeconds: number;
   stateMachineArn: string;
@@ -109,8 +132,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const root = options.root ?? join(__dirname, '..');
   const log = options.log ?? (() => undefined);
   const env = process.env;
-  const realStripeKey = options.stripeSecretKey ?? env.STRIPE_SECRET_KEY;
-  const webhookSecret = options.stripeWebhookSecret ?? env.STRIPE_WEBHOOK_SECRET ?? LOCAL_DEFAULTS.stripeWebhookSecret;
+  const realStripeKey = options.stripeSecretKey ?? (env.STRIPE_SECRET_KEY || undefined);
+  if (realStripeKey) checkRealStripeKey(realStripeKey);
+  const explicitWebhookSecret = options.stripeWebhookSecret ?? (env.STRIPE_WEBHOOK_SECRET || undefined);
+  let webhookSecret = explicitWebhookSecret ?? LOCAL_DEFAULTS.stripeWebhookSecret;
+  const stripeCli = findStripeCli();
+  const { delivery, notes: deliveryNotes } = chooseWebhookDelivery({
+    realStripeKey,
+    requested: options.stripeWebhookDelivery ?? env.STRIPE_WEBHOOK_DELIVERY,
+    explicitWebhookSecret,
+    cliFound: stripeCli !== undefined,
+  });
+  for (const note of deliveryNotes) log(`[stripe-cli] ${note}`);
+  const stripeKey = realStripeKey ?? LOCAL_DEFAULTS.stripeSecretKey;
   const adminApiKey = options.adminApiKey ?? env.ADMIN_API_KEY ?? LOCAL_DEFAULTS.adminApiKey;
   const paymentWindowSeconds =
     options.paymentWindowSeconds ?? numberFrom(env.PAYMENT_WINDOW_SECONDS, LOCAL_DEFAULTS.paymentWindowSeconds);
@@ -156,6 +190,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       });
       stoppers.push(() => emulator!.close());
     }
+    const stripeApiBase = emulator?.url ?? options.stripeApiBase;
+    if (delivery === 'listen') {
+      // Stable per key: the `stripe listen` started once the HTTP API is up signs with this secret.
+      const listenSecret = await printListenSecret({ binary: stripeCli!.path, apiKey: stripeKey, apiBase: stripeApiBase });
+      if (explicitWebhookSecret && explicitWebhookSecret !== listenSecret) {
+        log('[stripe-cli] STRIPE_WEBHOOK_SECRET differs from the secret stripe listen signs with: forwarded events will fail their signature check');
+      }
+      webhookSecret = explicitWebhookSecret ?? listenSecret;
+    }
 
     const region = infra.service.provider.region ?? 'us-east-1';
     const stepFunctions = new LocalStepFunctions({ region, accountId: LOCAL_ACCOUNT_ID, logger: (line) => log(`[sfn] ${line}`) });
@@ -184,8 +227,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       resolve: infra.resolve,
       environment: { ...infra.environment, ...endpointVariables({ sfn: sfnServer.url }) },
       overrides: {
-        STRIPE_API_BASE: emulator?.url ?? '',
-        STRIPE_SECRET_KEY: realStripeKey ?? LOCAL_DEFAULTS.stripeSecretKey,
+        STRIPE_API_BASE: stripeApiBase ?? '',
+        STRIPE_SECRET_KEY: stripeKey,
         STRIPE_WEBHOOK_SECRET: webhookSecret,
         ADMIN_API_KEY: adminApiKey,
         // Without these, getSecret('slackWebhookUrl') fell back to AWS SSM (ssm.<region>.amazonaws.com).
@@ -247,15 +290,29 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       localRoutes: (req, res, body) => controlRoutes(req, res, body, { lambda, infra, opsAlertsTopicArn, iam }),
     });
     stoppers.push(() => http.close());
-    emulator?.setConfig({ webhookUrl: `${http.url}/webhooks/stripe` });
+    if (delivery === 'listen') {
+      const listen = await startStripeListen({
+        binary: stripeCli!.path,
+        apiKey: stripeKey,
+        apiBase: stripeApiBase,
+        events: HANDLED_EVENT_TYPES,
+        forwardTo: `${http.url}/webhooks/stripe`,
+        log: (line) => log(`[stripe-cli] ${line}`),
+      });
+      stoppers.push(() => listen.close());
+    } else {
+      emulator?.setConfig({ webhookUrl: `${http.url}/webhooks/stripe` });
+    }
 
     return {
       apiUrl: http.url,
       stripe: {
         mode: emulator ? 'emulator' : 'real',
-        apiBase: emulator?.url,
+        delivery,
+        cli: delivery === 'listen' ? stripeCli : undefined,
+        apiBase: stripeApiBase,
         webhookSecret,
-        secretKey: realStripeKey ?? LOCAL_DEFAULTS.stripeSecretKey,
+        secretKey: stripeKey,
         emulator,
       },
       adminApiKey,

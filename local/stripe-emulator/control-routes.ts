@@ -83,7 +83,7 @@ export function handleControl(deps: ControlDeps, method: string, url: URL, conte
   return controlError(404, `Unknown emulator endpoint (${method}: ${path}).`);
 }
 
-function parseBody(contentType: string | undefined, rawBody: string): Record<string, unknown> {
+export function parseBody(contentType: string | undefined, rawBody: string): Record<string, unknown> {
   if (rawBody.trim() === '') return {};
   if (contentType?.includes('application/json')) {
     const parsed: unknown = JSON.parse(rawBody);

@@ -11,7 +11,7 @@ export interface ExpansionLookup {
   paymentMethod(id: string): object;
 }
 
-type ObjectType = 'payment_intent' | 'charge' | 'payment_method' | 'event';
+type ObjectType = 'payment_intent' | 'charge' | 'payment_method' | 'event' | 'webhook_endpoint' | 'stripecli_session';
 /** What a route answers with: an object, or a list of objects. */
 export type ResponseType = ObjectType | `list:${ObjectType}`;
 

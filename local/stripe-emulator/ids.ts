@@ -10,7 +10,7 @@ export function randomToken(length: number): string {
 }
 
 /** Ids shaped like Stripe's (`pi_3P...`, 24 characters after the prefix). */
-export function newId(prefix: 'pi' | 'ch' | 'pm' | 'evt' | 'req' | 'whdel' | 'src'): string {
+export function newId(prefix: 'pi' | 'ch' | 'pm' | 'evt' | 'req' | 'whdel' | 'src' | 'we' | 'wc' | 'cliws'): string {
   return `${prefix}_${randomToken(prefix === 'req' ? 14 : 24)}`;
 }
 

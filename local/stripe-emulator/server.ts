@@ -11,14 +11,20 @@ import { EventLog } from './events';
 import { BodyTooLargeError, jsonReply, readBody, sendReply, type HttpReply } from './http-io';
 import { IdempotencyStore } from './idempotency';
 import { newId } from './ids';
+import { handleListenControl, listenApiRoutes } from './listen-routes';
+import { ListenSessions, type ListenDelivery, type ListenSessionView, type ListenSettings } from './listen-sessions';
+import { ListenWebsocket } from './listen-websocket';
 import { PaymentIntentService } from './payment-intents';
 import { StripeStore } from './store';
 import type { PaymentIntent, StripeEvent } from './types';
 import { WebhookDispatcher, type DeliveryAttempt } from './webhook-delivery';
+import { WebhookEndpoints } from './webhook-endpoints';
 
 export { LOCAL_WEBHOOK_SECRET } from './config';
 export type { EmulatorConfig, EmulatorConfigPatch, ReorderMode, DeliverySettings } from './config';
 export type { DeliveryAttempt } from './webhook-delivery';
+export type { ListenDelivery, ListenResponse, ListenSessionView, ListenSettings } from './listen-sessions';
+export type { WebhookEndpoint } from './webhook-endpoints';
 export type { PaymentIntent, StripeEvent, Charge, PaymentMethod } from './types';
 
 /** The API version of the pinned `stripe` SDK (23.1.0): events are rendered as if the account were on it. */
@@ -34,8 +40,21 @@ export interface StripeEmulatorOptions {
   delivery?: Omit<EmulatorConfigPatch, 'webhookUrl'>;
   /** `api_version` of events, and the version assumed for requests without a Stripe-Version header. */
   apiVersion?: string;
+  /** `stripe listen` sessions (docs/stripe-emulator.md, "Stripe CLI"). */
+  listen?: Partial<ListenSettings>;
   /** One line per request and per delivery attempt; secrets are never part of it. */
   log?: (line: string) => void;
+}
+
+/** What the emulator holds of the `stripe listen` CLIs connected to it. */
+export interface ListenSupport {
+  sessions(): ListenSessionView[];
+  /** Every event sent to a session: the CLI's ack and the responses it reported (status, body, latency). */
+  deliveries(): ListenDelivery[];
+  /** Drops a session's websocket (the CLI reconnects with the same session). */
+  disconnect(sessionId: string): boolean;
+  /** Expires a session (the CLI is refused at its next connection and creates a new session). */
+  expire(sessionId: string): boolean;
 }
 
 export interface StripeEmulator {
@@ -53,6 +72,8 @@ export interface StripeEmulator {
   pendingDeliveries(): number;
   /** Completes or fails the 3DS challenge of a PaymentIntent in requires_action. */
   authenticate(paymentIntentId: string, outcome: 'succeed' | 'fail'): PaymentIntent;
+  /** `stripe listen` sessions and what was sent to them. */
+  readonly listen: ListenSupport;
   /** Forgets all objects, events, idempotency keys and deliveries; keeps the configuration. */
   reset(): void;
   /** Stops the server, pending retries and in-flight deliveries. */
@@ -67,6 +88,9 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
   let baseUrl = '';
 
   const store = new StripeStore();
+  const listenSessions = new ListenSessions((line) => log(line), options.listen);
+  const listenWebsocket = new ListenWebsocket(listenSessions, (line) => log(line));
+  const webhookEndpoints = new WebhookEndpoints();
   const dispatcher = new WebhookDispatcher({
     secret: options.webhookSecret,
     config: () => config,
@@ -80,11 +104,18 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     (eventType) => (isSubscribed(config, eventType) ? 1 : 0),
     (event) => {
       if (isSubscribed(config, event.type)) dispatcher.enqueue(event);
+      listenSessions.publish(event);
     },
   );
   const paymentIntents = new PaymentIntentService(store, events, () => baseUrl);
   const idempotency = new IdempotencyStore();
-  const api = new StripeApiRoutes(paymentIntents, events, idempotency, apiVersion);
+  const api = new StripeApiRoutes(
+    paymentIntents,
+    events,
+    idempotency,
+    apiVersion,
+    listenApiRoutes({ sessions: listenSessions, events, endpoints: webhookEndpoints, apiVersion, baseUrl: () => baseUrl }),
+  );
   const startedAt = Date.now();
 
   const reset = () => {
@@ -92,6 +123,8 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     events.clear();
     idempotency.clear();
     dispatcher.reset();
+    webhookEndpoints.clear();
+    listenSessions.clearHistory();
   };
   const setConfig = (next: EmulatorConfig) => {
     config = next;
@@ -104,6 +137,9 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     const method = request.method ?? 'GET';
     readBody(request)
       .then((rawBody) => {
+        if (url.pathname === '/_emulator/listen' || url.pathname.startsWith('/_emulator/listen/')) {
+          return { reply: handleListenControl(listenSessions, method, url, request.headers['content-type'], rawBody), replayed: false };
+        }
         if (url.pathname.startsWith('/_emulator/')) {
           return { reply: handleControl({ paymentIntents, events, dispatcher, getConfig: () => config, setConfig, reset, startedAt }, method, url, request.headers['content-type'], rawBody), replayed: false };
         }
@@ -125,6 +161,8 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
         log(`${method} ${url.pathname} ${reply.status} ${requestId}${replayed ? ' (idempotent replay)' : ''} ${Date.now() - started}ms`);
       });
   });
+
+  server.on('upgrade', (request, socket, head) => listenWebsocket.handleUpgrade(request, socket, head));
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -150,9 +188,17 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     deliveries: () => dispatcher.attemptsLog(),
     pendingDeliveries: () => dispatcher.pendingCount(),
     authenticate: (id, outcome) => paymentIntents.authenticate(id, outcome),
+    listen: {
+      sessions: () => listenSessions.list(),
+      deliveries: () => listenSessions.history(),
+      disconnect: (id) => listenSessions.disconnect(id),
+      expire: (id) => listenSessions.expire(id),
+    },
     reset,
     close: () => {
       closing ??= (async () => {
+        listenWebsocket.close();
+        listenSessions.close();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         // Keep-alive sockets of SDK clients would otherwise hold close() open.
         server.closeAllConnections();

@@ -6,6 +6,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type Stripe from 'stripe';
 import type { LocalCloudOptions } from '../../../local/cloud';
+import type { ListenDelivery } from '../../../local/stripe-emulator/server';
 import { BlackBox, checkoutBody, SETTLED_STATUSES, type CartLine, type HttpReply, type OrderStatus, type Stock } from '../../support/black-box';
 import { pollUntil, PollTimeout, UnexpectedAnswer } from '../../support/poll';
 
@@ -40,7 +41,10 @@ export interface Delivery {
   error: string | null;
 }
 
-export type E2eOptions = Pick<LocalCloudOptions, 'paymentWindowSeconds' | 'queueVisibilityTimeoutSeconds' | 'faults' | 'stripeDelivery' | 'iam'>;
+export type E2eOptions = Pick<
+  LocalCloudOptions,
+  'paymentWindowSeconds' | 'queueVisibilityTimeoutSeconds' | 'faults' | 'stripeDelivery' | 'iam' | 'stripeWebhookDelivery' | 'stripeSecretKey' | 'stripeApiBase' | 'stripeWebhookSecret'
+>;
 
 export class E2e extends BlackBox {
   static async start(options: E2eOptions = {}): Promise<E2e> {
@@ -192,6 +196,13 @@ export class E2e extends BlackBox {
   }
 
   /** Every webhook delivery attempt the emulator made. */
+  /** What the emulator sent to `stripe listen` sessions, with the CLI's acks and reported responses. */
+  async listenDeliveries(query = ''): Promise<ListenDelivery[]> {
+    const reply = await this.request('GET', `/_emulator/listen/deliveries${query}`, { base: this.stripeApiBase });
+    if (reply.status !== 200) throw new Error(`GET /_emulator/listen/deliveries answered ${reply.status}: ${reply.text}`);
+    return reply.body.data;
+  }
+
   async deliveries(query = ''): Promise<Delivery[]> {
     const reply = await this.request('GET', `/_emulator/deliveries${query}`, { base: this.stripeApiBase });
     if (reply.status !== 200) throw new Error(`GET /_emulator/deliveries answered ${reply.status}: ${reply.text}`);

@@ -24,6 +24,8 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | null
 }
 
 export interface ReceivedWebhook {
+  /** Path and query the delivery was POSTed to. */
+  path: string;
   rawBody: string;
   headers: http.IncomingHttpHeaders;
   eventId: string;
@@ -36,6 +38,8 @@ export type Responder = (delivery: { eventId: string; eventType: string; index: 
 
 export interface WebhookReceiver {
   url: string;
+  /** `http://127.0.0.1:<port>`: deliveries to any path are received. */
+  origin: string;
   received: ReceivedWebhook[];
   respondWith(responder: Responder): void;
   close(): Promise<void>;
@@ -53,7 +57,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       const event = JSON.parse(rawBody) as { id: string; type: string };
       const index = received.length;
       void Promise.resolve(responder({ eventId: event.id, eventType: event.type, index })).then((status) => {
-        received.push({ rawBody, headers: request.headers, eventId: event.id, eventType: event.type, status });
+        received.push({ path: request.url ?? '/', rawBody, headers: request.headers, eventId: event.id, eventType: event.type, status });
         response.writeHead(status, { 'Content-Type': 'text/plain' });
         response.end(status < 300 ? 'ok' : 'nope');
       });
@@ -63,6 +67,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/webhooks/stripe`,
+    origin: `http://127.0.0.1:${port}`,
     received,
     respondWith: (next) => {
       responder = next;
