@@ -14,11 +14,11 @@ import { newId } from './ids';
 import { PaymentIntentService } from './payment-intents';
 import { StripeStore } from './store';
 import type { PaymentIntent, StripeEvent } from './types';
-import { WebhookDispatcher, type DeliveryAttempt } from './webhook-delivery';
+import { WebhookDispatcher, type DeliveryAttempt, type WebhookOutage } from './webhook-delivery';
 
 export { LOCAL_WEBHOOK_SECRET } from './config';
 export type { EmulatorConfig, EmulatorConfigPatch, ReorderMode, DeliverySettings } from './config';
-export type { DeliveryAttempt } from './webhook-delivery';
+export type { DeliveryAttempt, WebhookOutage } from './webhook-delivery';
 export type { PaymentIntent, StripeEvent, Charge, PaymentMethod } from './types';
 
 /** The API version of the pinned `stripe` SDK (23.1.0): events are rendered as if the account were on it. */
@@ -51,6 +51,10 @@ export interface StripeEmulator {
   deliveries(): DeliveryAttempt[];
   /** Deliveries queued, held, in flight or waiting for a retry. */
   pendingDeliveries(): number;
+  /** Every webhook delivery attempt fails for `forSeconds`, as if the endpoint were down (POST /_emulator/webhooks/outage). */
+  startWebhookOutage(forSeconds: number): WebhookOutage;
+  endWebhookOutage(): WebhookOutage;
+  webhookOutage(): WebhookOutage;
   /** Completes or fails the 3DS challenge of a PaymentIntent in requires_action. */
   authenticate(paymentIntentId: string, outcome: 'succeed' | 'fail'): PaymentIntent;
   /** Forgets all objects, events, idempotency keys and deliveries; keeps the configuration. */
@@ -149,6 +153,9 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     events: () => events.all(),
     deliveries: () => dispatcher.attemptsLog(),
     pendingDeliveries: () => dispatcher.pendingCount(),
+    startWebhookOutage: (forSeconds) => dispatcher.startOutage(forSeconds * 1000),
+    endWebhookOutage: () => dispatcher.endOutage(),
+    webhookOutage: () => dispatcher.outage(),
     authenticate: (id, outcome) => paymentIntents.authenticate(id, outcome),
     reset,
     close: () => {
