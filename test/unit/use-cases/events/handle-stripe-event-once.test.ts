@@ -5,7 +5,7 @@
  * the reconciler would not see the webhook's records (and handle every event a second time).
  */
 import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
-import { InMemoryPersistenceLayer } from '../../handlers/in-memory-idempotency';
+import { InMemoryPersistenceLayer } from '../../fixtures/in-memory-idempotency';
 import { aPaymentIntentEvent } from '../../fixtures/orders';
 import type { StripeEvent } from '../../../../src/adapters/payments';
 import { createHandleStripeEventOnce, STRIPE_EVENT_DEDUPE_PREFIX } from '../../../../src/use-cases/events/handle-stripe-event-once';
