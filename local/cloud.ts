@@ -61,6 +61,8 @@ export interface LocalCloudOptions {
   queueVisibilityTimeoutSeconds?: number;
   /** Every `schedule` event's period in seconds instead of the deployed one (tests). Default LOCAL_SCHEDULE_RATE_SECONDS or as deployed. */
   scheduleRateSeconds?: number;
+  /** false: no schedule runs (tests of the payment window's close as the last line of defence). Default true. */
+  runSchedules?: boolean;
   /** Load local/seed/catalogue.json. Default true. */
   seedCatalogue?: boolean;
   /** One line per noteworthy event of the stand-ins. */
@@ -245,6 +247,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       service: infra.service,
       invoke: (name, event) => lambda.invoke(name, event),
       rateSecondsOverride: options.scheduleRateSeconds ?? numberFrom(env.LOCAL_SCHEDULE_RATE_SECONDS, undefined),
+      run: options.runSchedules,
       region,
       accountId: LOCAL_ACCOUNT_ID,
       log,

@@ -44,6 +44,8 @@ export interface LocalSchedulerOptions {
   invoke(functionKey: string, event: unknown): Promise<unknown>;
   /** Every schedule's period, in seconds, instead of the deployed one (tests). */
   rateSecondsOverride?: number;
+  /** false: the schedules are read and checked but never run (tests of what happens without them). Default true. */
+  run?: boolean;
   region: string;
   accountId: string;
   log?: (line: string) => void;
@@ -143,12 +145,14 @@ export function startLocalScheduler(options: LocalSchedulerOptions): LocalSchedu
     running.set(schedule, done.then(() => undefined));
   };
 
-  const timers = schedules.map((schedule) => {
+  const enabled = options.run ?? true;
+  const timers = (enabled ? schedules : []).map((schedule) => {
     const timer = setInterval(() => run(schedule), schedule.rateSeconds * 1000);
     timer.unref();
     return timer;
   });
-  for (const schedule of schedules) {
+  if (!enabled) log(`[scheduler] schedules not run (${schedules.map((s) => s.functionKey).join(', ') || 'none'})`);
+  for (const schedule of enabled ? schedules : []) {
     log(`[scheduler] ${schedule.functionKey} every ${schedule.rateSeconds} s (${schedule.expression}${schedule.rateSeconds !== schedule.deployedRateSeconds ? ' deployed' : ''})`);
   }
 

@@ -40,7 +40,7 @@ export interface Delivery {
   error: string | null;
 }
 
-export type E2eOptions = Pick<LocalCloudOptions, 'paymentWindowSeconds' | 'queueVisibilityTimeoutSeconds' | 'faults' | 'stripeDelivery' | 'iam'>;
+export type E2eOptions = Pick<LocalCloudOptions, 'paymentWindowSeconds' | 'queueVisibilityTimeoutSeconds' | 'faults' | 'stripeDelivery' | 'iam' | 'scheduleRateSeconds' | 'runSchedules'>;
 
 export class E2e extends BlackBox {
   static async start(options: E2eOptions = {}): Promise<E2e> {

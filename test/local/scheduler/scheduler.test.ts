@@ -122,3 +122,13 @@ describe('startLocalScheduler', () => {
     expect(() => startLocalScheduler({ service: serviceWith({}), invoke: async () => undefined, rateSecondsOverride: 0, ...where })).toThrow(/above 0/);
   });
 });
+
+test('run: false reads and checks the schedules but never runs them', async () => {
+  const lines: string[] = [];
+  const invoke = jest.fn(async () => undefined);
+  const scheduler = startLocalScheduler({ service: serviceWith({ reconcile: [{ schedule: 'rate(2 minutes)' }] }), invoke, rateSecondsOverride: 0.01, run: false, ...where, log: (line) => lines.push(line) });
+  await scheduler.stop();
+  expect(scheduler.schedules).toHaveLength(1);
+  expect(lines).toEqual(['[scheduler] schedules not run (reconcile)']);
+  expect(() => startLocalScheduler({ service: serviceWith({ r: [{ schedule: 'cron(0 * * * ? *)' }] }), invoke, run: false, ...where })).toThrow(/cron/);
+});
