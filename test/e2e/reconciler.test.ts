@@ -33,11 +33,9 @@ test('webhooks down: a paid order completes through the reconciler within its pe
   expect((await outage('POST', 120)).active).toBe(true);
   const paid = await e2e.pay(paymentIntentId, 'pm_card_visa');
   expect(paid.intent?.status).toBe('succeeded');
-  const paidAt = Date.now();
 
-  // Within the period (plus the saga's own steps), with the endpoint still down.
+  // Within a few periods (the deadline), with the endpoint still down.
   const completed = await e2e.waitForStatus(order.orderId, 'COMPLETED', { timeoutMs: (3 * PERIOD_SECONDS + 10) * 1000 });
-  const completedAfterMs = Date.now() - paidAt;
   const succeeded = e2e.cloud.stripe.emulator!.events().find((event) => event.type === 'payment_intent.succeeded' && (event.data.object as { id: string }).id === paymentIntentId)!;
   expect(succeeded).toBeDefined();
   const deliveriesSoFar = await e2e.deliveries(`?event_id=${succeeded.id}`);
@@ -45,7 +43,6 @@ test('webhooks down: a paid order completes through the reconciler within its pe
   expect(deliveriesSoFar.every((delivery) => delivery.statusCode === null)).toBe(true); // no webhook got through: the reconciler did it
   expect((await outage('GET')).active).toBe(true);
   expect(e2e.logsMatching(/\[lambda\] reconcilePayments \d+ms$/).length).toBeGreaterThan(0);
-  expect(completedAfterMs).toBeLessThan((3 * PERIOD_SECONDS + 10) * 1000);
 
   // The endpoint is back: Stripe's scheduled retries deliver the same events, acknowledged with 200.
   await outage('DELETE');
