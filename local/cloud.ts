@@ -23,6 +23,7 @@ import { createLambdaRuntime, type InvocationReport, type LambdaRuntime } from '
 import { checkNodeRuntime, type NodeRuntimeCheck } from './lambda/node-runtime';
 import { LambdaServiceError } from './shared/lambda-service-error';
 import { startFunctionEventSources, type FunctionEventSources } from './messaging/function-event-sources';
+import { startLocalScheduler, type LocalScheduler } from './scheduler';
 import { endpointVariables, startLocalInfrastructure, type LocalInfrastructure } from './local-infrastructure';
 import { LOCAL_ACCOUNT_ID } from './cloudformation/intrinsics';
 import { awsServiceIntegrations, LocalStepFunctions, startStepFunctionsServer, type StepFunctionsServer } from './stepfunctions';
@@ -72,6 +73,10 @@ export interface LocalCloudOptions {
   stripeDelivery?: StripeEmulatorOptions['delivery'];
   /** Every queue's VisibilityTimeout, for fast redelivery in tests. Default LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS or as deployed. */
   queueVisibilityTimeoutSeconds?: number;
+  /** Every `schedule` event's period in seconds instead of the deployed one (tests). Default LOCAL_SCHEDULE_RATE_SECONDS or as deployed. */
+  scheduleRateSeconds?: number;
+  /** false: no schedule runs (tests of the payment window's close as the last line of defence). Default true. */
+  runSchedules?: boolean;
   /** Load local/seed/catalogue.json. Default true. */
   seedCatalogue?: boolean;
   /** One line per noteworthy event of the stand-ins. */
@@ -112,6 +117,8 @@ export interface LocalCloud {
   infra: LocalInfrastructure;
   /** IAM enforcement: denials so far, least-privilege findings of the calls made (local/iam). */
   iam: LocalIam;
+  /** The functions' `schedule` events, run as EventBridge would (local/scheduler). */
+  scheduler: LocalScheduler;
   /** Every message published to the ops-alerts topic since start. */
   opsAlerts(): Promise<Array<{ message: string; subject?: string }>>;
   /** The Node.js that runs the handlers against the functions' Lambda runtime. */
@@ -279,6 +286,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     });
     stoppers.push(() => sources.stop());
 
+    const scheduler = startLocalScheduler({
+      service: infra.service,
+      invoke: (name, event) => lambda.invoke(name, event),
+      rateSecondsOverride: options.scheduleRateSeconds ?? numberFrom(env.LOCAL_SCHEDULE_RATE_SECONDS, undefined),
+      run: options.runSchedules,
+      region,
+      accountId: LOCAL_ACCOUNT_ID,
+      log,
+    });
+    stoppers.push(() => scheduler.stop());
+
     if (options.seedCatalogue ?? true) await seedCatalogue(root, infra, lambda.environment.INVENTORY_TABLE);
 
     const opsAlertsTopicArn = lambda.environment.OPS_ALERTS_TOPIC_ARN;
@@ -324,6 +342,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       lambda,
       infra,
       iam,
+      scheduler,
       opsAlerts: async () =>
         (await infra.messagesPublishedTo(opsAlertsTopicArn)).map((m: any) => ({ message: m.message, subject: m.subject })),
       nodeRuntime: node,

@@ -1,4 +1,4 @@
-import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { idempotencyStore } from '../../src/adapters/idempotency-store';
 import * as opsAlerts from '../../src/adapters/ops-alerts';
@@ -11,6 +11,7 @@ import { errorResult, header, httpHandler, json, rawBody } from '../../src/commo
 import { logger } from '../../src/commons/logger';
 import { HANDLED_EVENT_TYPES } from '../../src/domain/webhook-decision';
 import { createHandleStripeEvent, RetryLater, type HandleStripeEvent } from '../../src/use-cases/events/handle-stripe-event';
+import { createHandleStripeEventOnce } from '../../src/use-cases/events/handle-stripe-event-once';
 import { createFlagOrderNeedsAttention } from '../../src/use-cases/saga/flag-needs-attention';
 
 /** Stripe events are a few KB; anything much larger is not from Stripe. */
@@ -25,13 +26,9 @@ export interface StripeWebhookDeps {
 
 /** POST /webhooks/stripe: size, signature, shape and dedupe checks, then the use case. */
 export function createStripeWebhookHandler({ handleStripeEvent, persistenceStore, webhookSecret }: StripeWebhookDeps) {
-  const eventConfig = new IdempotencyConfig({ eventKeyJmesPath: 'id', expiresAfterSeconds: 7 * 24 * 3600 });
-  // Durable dedupe on event.id: a repeated delivery returns the first outcome and does nothing twice.
-  // A failed attempt leaves no record, so Stripe's retry is processed again.
-  const handleOnce = makeIdempotent(async (event: StripeEvent) => handleStripeEvent(event), {
-    persistenceStore,
-    config: eventConfig,
-  });
+  // Durable dedupe on event.id, shared with the reconciler: a repeated delivery returns the first
+  // outcome and does nothing twice. A failed attempt leaves no record, so Stripe's retry is processed again.
+  const handleOnce = createHandleStripeEventOnce({ handleStripeEvent, persistenceStore });
 
   return httpHandler(async (event, context) => {
     const body = rawBody(event);
@@ -58,9 +55,8 @@ export function createStripeWebhookHandler({ handleStripeEvent, persistenceStore
       return json(200, { received: true, eventId: stripeEvent.id, action: 'IGNORE' });
     }
 
-    eventConfig.registerLambdaContext(context);
     try {
-      const outcome = await handleOnce(stripeEvent);
+      const { outcome } = await handleOnce(stripeEvent, context);
       return json(200, { received: true, eventId: stripeEvent.id, action: outcome.action });
     } catch (error) {
       if (error instanceof RetryLater) {

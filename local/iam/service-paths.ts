@@ -3,8 +3,9 @@
  * no SDK call of ours carries them:
  *  - an SQS event source polls with its function's role: AWS refuses to create the mapping unless
  *    the role allows sqs:ReceiveMessage, sqs:DeleteMessage and sqs:GetQueueAttributes on the queue;
- *  - SNS and API Gateway invoke functions under the function's resource policy
- *    (AWS::Lambda::Permission for sns.amazonaws.com / apigateway.amazonaws.com);
+ *  - SNS, API Gateway and EventBridge schedules invoke functions under the function's resource
+ *    policy (AWS::Lambda::Permission for sns.amazonaws.com / apigateway.amazonaws.com /
+ *    events.amazonaws.com);
  *  - EventBridge rules and CloudWatch alarms publish to a topic under its topic policy
  *    (AWS::SNS::TopicPolicy for events.amazonaws.com / cloudwatch.amazonaws.com). Neither runs
  *    locally, but a missing grant would silently drop the ops alerts they carry.
@@ -100,6 +101,9 @@ export function checkServicePaths(options: {
   for (const [functionKey, fn] of Object.entries(service.functions)) {
     if ((fn.events ?? []).some((event) => event.httpApi !== undefined) && !mayInvoke(functionKey, 'apigateway.amazonaws.com')) {
       problems.push(`${functionKey}: no AWS::Lambda::Permission lets apigateway.amazonaws.com perform lambda:InvokeFunction on it; its routes would answer 500`);
+    }
+    if ((fn.events ?? []).some((event) => event.schedule !== undefined) && !mayInvoke(functionKey, 'events.amazonaws.com')) {
+      problems.push(`${functionKey}: no AWS::Lambda::Permission lets events.amazonaws.com perform lambda:InvokeFunction on it; its schedule would never run it`);
     }
   }
 

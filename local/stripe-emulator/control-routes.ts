@@ -11,6 +11,9 @@ import { jsonReply, type HttpReply } from './http-io';
 import type { PaymentIntentService } from './payment-intents';
 import type { WebhookDispatcher } from './webhook-delivery';
 
+/** A day: longer than any test needs, short enough that a typo does not silence webhooks for good. */
+const MAX_OUTAGE_SECONDS = 86_400;
+
 export interface ControlDeps {
   paymentIntents: PaymentIntentService;
   events: EventLog;
@@ -60,6 +63,18 @@ export function handleControl(deps: ControlDeps, method: string, url: URL, conte
     return jsonReply(200, { reset: true });
   }
 
+  if (path === '/_emulator/webhooks/outage') {
+    if (method === 'GET') return jsonReply(200, deps.dispatcher.outage());
+    if (method === 'DELETE') return jsonReply(200, deps.dispatcher.endOutage());
+    if (method === 'POST') {
+      const forSeconds = typeof body.forSeconds === 'string' && body.forSeconds.trim() !== '' ? Number(body.forSeconds) : body.forSeconds;
+      if (typeof forSeconds !== 'number' || !Number.isFinite(forSeconds) || forSeconds <= 0 || forSeconds > MAX_OUTAGE_SECONDS) {
+        return controlError(400, `forSeconds must be a number of seconds above 0 and at most ${MAX_OUTAGE_SECONDS}`, 'parameter_invalid', 'forSeconds');
+      }
+      return jsonReply(200, deps.dispatcher.startOutage(forSeconds * 1000));
+    }
+  }
+
   const resend = /^\/_emulator\/events\/([^/]+)\/resend$/.exec(path);
   if (method === 'POST' && resend) {
     const event = deps.events.get(resend[1]);
@@ -93,6 +108,6 @@ export function parseBody(contentType: string | undefined, rawBody: string): Rec
   return decodeForm(rawBody);
 }
 
-function controlError(status: number, message: string): HttpReply {
-  return jsonReply(status, { error: { type: 'invalid_request_error', message } });
+function controlError(status: number, message: string, code?: string, param?: string): HttpReply {
+  return jsonReply(status, { error: { type: 'invalid_request_error', message, ...(code ? { code } : {}), ...(param ? { param } : {}) } });
 }

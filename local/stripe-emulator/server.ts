@@ -17,12 +17,12 @@ import { ListenWebsocket } from './listen-websocket';
 import { PaymentIntentService } from './payment-intents';
 import { StripeStore } from './store';
 import type { PaymentIntent, StripeEvent } from './types';
-import { WebhookDispatcher, type DeliveryAttempt } from './webhook-delivery';
+import { WebhookDispatcher, type DeliveryAttempt, type WebhookOutage } from './webhook-delivery';
 import { WebhookEndpoints } from './webhook-endpoints';
 
 export { LOCAL_WEBHOOK_SECRET } from './config';
 export type { EmulatorConfig, EmulatorConfigPatch, ReorderMode, DeliverySettings } from './config';
-export type { DeliveryAttempt } from './webhook-delivery';
+export type { DeliveryAttempt, WebhookOutage } from './webhook-delivery';
 export type { ListenDelivery, ListenResponse, ListenSessionView, ListenSettings } from './listen-sessions';
 export type { WebhookEndpoint } from './webhook-endpoints';
 export type { PaymentIntent, StripeEvent, Charge, PaymentMethod } from './types';
@@ -70,6 +70,10 @@ export interface StripeEmulator {
   deliveries(): DeliveryAttempt[];
   /** Deliveries queued, held, in flight or waiting for a retry. */
   pendingDeliveries(): number;
+  /** Every webhook delivery attempt fails for `forSeconds`, as if the endpoint were down (POST /_emulator/webhooks/outage). */
+  startWebhookOutage(forSeconds: number): WebhookOutage;
+  endWebhookOutage(): WebhookOutage;
+  webhookOutage(): WebhookOutage;
   /** Completes or fails the 3DS challenge of a PaymentIntent in requires_action. */
   authenticate(paymentIntentId: string, outcome: 'succeed' | 'fail'): PaymentIntent;
   /** `stripe listen` sessions and what was sent to them. */
@@ -187,6 +191,9 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     events: () => events.all(),
     deliveries: () => dispatcher.attemptsLog(),
     pendingDeliveries: () => dispatcher.pendingCount(),
+    startWebhookOutage: (forSeconds) => dispatcher.startOutage(forSeconds * 1000),
+    endWebhookOutage: () => dispatcher.endOutage(),
+    webhookOutage: () => dispatcher.outage(),
     authenticate: (id, outcome) => paymentIntents.authenticate(id, outcome),
     listen: {
       sessions: () => listenSessions.list(),

@@ -3,7 +3,9 @@
  * that caused them. First attempts go out one at a time in event order (so runs are repeatable);
  * failed attempts are retried on their own timers with exponential backoff, as Stripe does.
  * The duplicate and reorder knobs exist to prove that a receiver copes with what Stripe
- * documents it may do: deliver an event more than once, and in any order.
+ * documents it may do: deliver an event more than once, and in any order. The outage knob makes
+ * every attempt fail for a while as if the endpoint were down (connection refused), so that what
+ * catches up on lost webhooks can be shown to work; retries follow the usual schedule.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -29,6 +31,17 @@ export interface DeliveryAttempt {
   /** When the attempt failed and another one is scheduled: in how long. */
   nextRetryInMs: number | null;
 }
+
+export interface WebhookOutage {
+  active: boolean;
+  /** When the outage ends (ISO time); null when none is set. */
+  endsAt: string | null;
+  /** Attempts failed by this outage so far (the first ones and retries). */
+  droppedAttempts: number;
+}
+
+/** What a dropped attempt records as its error, like a refused connection. */
+export const OUTAGE_ERROR = 'connect ECONNREFUSED (emulated webhook outage)';
 
 interface DeliveryJob {
   deliveryId: string;
@@ -65,6 +78,8 @@ export class WebhookDispatcher {
   private active = 0;
   private closed = false;
   private generation = 0;
+  private outageEndsAt: number | null = null;
+  private droppedAttempts = 0;
 
   constructor(private readonly options: WebhookDispatcherOptions) {}
 
@@ -88,6 +103,24 @@ export class WebhookDispatcher {
     return true;
   }
 
+  /** Every attempt from now until `forMs` have passed fails as if the endpoint were down. */
+  startOutage(forMs: number): WebhookOutage {
+    this.outageEndsAt = Date.now() + forMs;
+    this.droppedAttempts = 0;
+    return this.outage();
+  }
+
+  /** Ends the outage at once: the next attempts (retries already scheduled) go out. */
+  endOutage(): WebhookOutage {
+    this.outageEndsAt = null;
+    return this.outage();
+  }
+
+  outage(): WebhookOutage {
+    const active = this.outageEndsAt !== null && Date.now() < this.outageEndsAt;
+    return { active, endsAt: this.outageEndsAt === null ? null : new Date(this.outageEndsAt).toISOString(), droppedAttempts: this.droppedAttempts };
+  }
+
   attemptsLog(): DeliveryAttempt[] {
     return this.attempts.map((a) => ({ ...a }));
   }
@@ -103,6 +136,8 @@ export class WebhookDispatcher {
     this.cancelPending();
     this.attempts.length = 0;
     this.delivered.clear();
+    this.outageEndsAt = null;
+    this.droppedAttempts = 0;
   }
 
   async close(): Promise<void> {
@@ -147,6 +182,11 @@ export class WebhookDispatcher {
   private send(job: DeliveryJob): Promise<void> {
     const { timeoutMs } = this.options.config();
     const started = Date.now();
+    if (this.outage().active) {
+      this.droppedAttempts++;
+      this.recordAttempt(job, null, OUTAGE_ERROR, started);
+      return Promise.resolve();
+    }
     // A fresh timestamp and signature on every attempt, so retries pass the receiver's tolerance check.
     const signature = signWebhookPayload(job.payload, this.options.secret, unixSeconds(started));
     const url = new URL(job.url);

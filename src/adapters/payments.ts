@@ -99,6 +99,15 @@ export function paymentErrorOf(error: Stripe.PaymentIntent.LastPaymentError | nu
   return error ? { code: error.code, declineCode: error.decline_code, message: error.message } : undefined;
 }
 
+/**
+ * Every event of `types` created at or after `createdSince` (unix seconds), newest first, all pages
+ * (the SDK's auto-pagination). Stripe keeps events for 30 days.
+ */
+export async function* eventsCreatedSince(createdSince: number, types: readonly string[]): AsyncGenerator<StripeEvent> {
+  const client = await stripe();
+  yield* client.events.list({ created: { gte: createdSince }, types: [...types], limit: 100 });
+}
+
 /** Verifies a webhook's signature over the exact raw body; throws if unsigned, tampered or stale. */
 export function verifyWebhook(rawBody: string, signature: string | undefined, secret: string): Stripe.Event {
   if (!signature) throw new Stripe.errors.StripeSignatureVerificationError(signature ?? '', rawBody, {

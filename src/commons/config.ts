@@ -42,6 +42,13 @@ export const config = {
   get paymentWindowSeconds() {
     return positiveInt('PAYMENT_WINDOW_SECONDS', 900);
   },
+  /**
+   * How far back the reconciler lists Stripe events: by default the payment window plus 10 minutes.
+   * After that the window's own close (the compensation) has found any payment of a waiting order.
+   */
+  get reconcileLookBackSeconds() {
+    return positiveInt('RECONCILE_LOOK_BACK_SECONDS', this.paymentWindowSeconds + 600);
+  },
   /** Empty means Stripe's own API host. */
   get stripeApiBase() {
     return process.env.STRIPE_API_BASE ?? '';

@@ -10,7 +10,9 @@ const WINDOW_SECONDS = 3;
 let e2e: E2e;
 
 beforeAll(async () => {
-  e2e = await startE2e({ paymentWindowSeconds: WINDOW_SECONDS });
+  // No reconciler: these tests withhold webhooks to show the window's close as the last line of
+  // defence (test/e2e/reconciler.test.ts shows the reconciler catching up first).
+  e2e = await startE2e({ paymentWindowSeconds: WINDOW_SECONDS, runSchedules: false });
 });
 afterAll(async () => {
   await e2e?.close();

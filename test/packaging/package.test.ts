@@ -50,8 +50,8 @@ describe('serverless package', () => {
     expect(zips.sort()).toEqual(
       [
         'adjustInventory', 'cancelOrder', 'compensateOrder', 'createCheckout', 'flagNeedsAttention', 'fulfillOrder',
-        'getOrder', 'inventoryWorker', 'notifySlack', 'products', 'requestPayment', 'reserveInventory', 'resumeOrder',
-        'stripeWebhook',
+        'getOrder', 'inventoryWorker', 'notifySlack', 'products', 'reconcilePayments', 'requestPayment', 'reserveInventory',
+        'resumeOrder', 'stripeWebhook',
       ].map((n) => `${n}.zip`),
     );
     const handler = readFileSync(join(outDir, 'getOrder.zip'));
@@ -72,6 +72,7 @@ describe('serverless package', () => {
       inventoryWorker: ['dynamodb'],
       notifySlack: ['ssm'],
       products: ['dynamodb'],
+      reconcilePayments: ['dynamodb', 'sfn', 'sns', 'ssm'],
       requestPayment: ['dynamodb', 'ssm'],
       reserveInventory: ['dynamodb'],
       resumeOrder: ['dynamodb', 'sfn', 'ssm'],
@@ -87,13 +88,22 @@ describe('serverless package', () => {
 
   test('every function runs nodejs24.x on arm64 with its own role', () => {
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions.length).toBe(14);
+    expect(functions.length).toBe(15);
     const roles = new Set<string>();
     for (const [name, fn] of functions) {
       expect([name, fn.Properties.Runtime, fn.Properties.Architectures]).toEqual([name, 'nodejs24.x', ['arm64']]);
       roles.add(JSON.stringify(fn.Properties.Role));
     }
-    expect(roles.size).toBe(14);
+    expect(roles.size).toBe(15);
+  });
+
+  test('the reconciler runs on an EventBridge schedule, every 2 minutes by default, with the permission to invoke it', () => {
+    const rules = ofType('AWS::Events::Rule').filter(([, rule]) => rule.Properties.ScheduleExpression !== undefined);
+    expect(rules.map(([, rule]) => [rule.Properties.ScheduleExpression, rule.Properties.State, rule.Properties.Targets[0].Arn['Fn::GetAtt'][0]])).toEqual([
+      ['rate(2 minutes)', 'ENABLED', 'ReconcilePaymentsLambdaFunction'],
+    ]);
+    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => p.Properties.Principal === 'events.amazonaws.com');
+    expect(permissions.map(([, p]) => p.Properties.FunctionName['Fn::GetAtt'][0])).toEqual(['ReconcilePaymentsLambdaFunction']);
   });
 
   test('the state machine definition is valid ASL', async () => {

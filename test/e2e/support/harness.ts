@@ -43,7 +43,8 @@ export interface Delivery {
 
 export type E2eOptions = Pick<
   LocalCloudOptions,
-  'paymentWindowSeconds' | 'queueVisibilityTimeoutSeconds' | 'faults' | 'stripeDelivery' | 'iam' | 'stripeWebhookDelivery' | 'stripeSecretKey' | 'stripeApiBase' | 'stripeWebhookSecret'
+  | 'paymentWindowSeconds' | 'queueVisibilityTimeoutSeconds' | 'faults' | 'stripeDelivery' | 'iam'
+  | 'stripeWebhookDelivery' | 'stripeSecretKey' | 'stripeApiBase' | 'stripeWebhookSecret' | 'scheduleRateSeconds' | 'runSchedules'
 >;
 
 export class E2e extends BlackBox {

@@ -36,9 +36,9 @@ test('the cache key covers every file serverless.yml pulls in and the environmen
   expect(files).toEqual(
     expect.arrayContaining(['serverless.yml', 'functions/create-checkout/function.yml', 'resources/messaging.yml', 'stepfunctions/checkout.asl.yml']),
   );
-  expect(files).toHaveLength(1 + 14 + 3 + 1);
+  expect(files).toHaveLength(1 + 15 + 3 + 1);
   const base = serviceCacheKey(REPO_ROOT, STAGE, {});
-  for (const name of ['PAYMENT_WINDOW_SECONDS', 'STRIPE_API_BASE', 'LOG_LEVEL', 'AWS_REGION']) {
+  for (const name of ['PAYMENT_WINDOW_SECONDS', 'STRIPE_API_BASE', 'LOG_LEVEL', 'AWS_REGION', 'RECONCILE_LOOK_BACK_SECONDS']) {
     expect(serviceCacheKey(REPO_ROOT, STAGE, { [name]: 'changed' })).not.toBe(base);
   }
   expect(serviceCacheKey(REPO_ROOT, STAGE, { UNRELATED: 'x' })).toBe(base);

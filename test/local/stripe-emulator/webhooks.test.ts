@@ -221,3 +221,51 @@ it('stops pending retries on close', async () => {
   expect(emulator.pendingDeliveries()).toBe(0);
   // close() is idempotent, so afterEach may call it again.
 });
+
+describe('webhook outage knob', () => {
+  it('fails every attempt while the outage lasts, as a refused connection, then the scheduled retries deliver', async () => {
+    emulator.setConfig({ retryBaseDelayMs: 50, maxAttempts: 10 });
+    const started = await rawRequest(emulator, 'POST', '/_emulator/webhooks/outage', {
+      body: JSON.stringify({ forSeconds: 0.4 }),
+      headers: { 'Content-Type': 'application/json' },
+      apiKey: null,
+    });
+    expect(started.status).toBe(200);
+    expect(started.json).toMatchObject({ active: true, droppedAttempts: 0, endsAt: expect.any(String) });
+
+    const intent = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });
+    await waitFor('a delivery after the outage', () => receiver.received.length === 1, 5000);
+
+    // Nothing reached the endpoint during the outage; the attempts made then failed with no status.
+    const attempts = emulator.deliveries();
+    const dropped = attempts.filter((a) => a.statusCode === null);
+    expect(dropped.length).toBeGreaterThanOrEqual(2);
+    expect(dropped.every((a) => a.error === 'connect ECONNREFUSED (emulated webhook outage)' && a.nextRetryInMs !== null)).toBe(true);
+    expect(attempts[attempts.length - 1]).toMatchObject({ statusCode: 200, attempt: dropped.length + 1 });
+    expect(receiver.received[0].eventId).toBe(emulator.events()[0].id);
+    expect((emulator.events()[0].data.object as { id: string }).id).toBe(intent.id);
+    const state = await rawRequest(emulator, 'GET', '/_emulator/webhooks/outage', { apiKey: null });
+    expect(state.json).toMatchObject({ active: false, droppedAttempts: dropped.length });
+  });
+
+  it('ends early on DELETE, and refuses a bad duration with a 400 naming the parameter', async () => {
+    emulator.startWebhookOutage(60);
+    expect(emulator.webhookOutage().active).toBe(true);
+    const ended = await rawRequest(emulator, 'DELETE', '/_emulator/webhooks/outage', { apiKey: null });
+    expect(ended.json).toMatchObject({ active: false });
+    await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });
+    await waitFor('the delivery', () => receiver.received.length === 1);
+    expect(emulator.deliveries()).toEqual([expect.objectContaining({ attempt: 1, statusCode: 200 })]);
+
+    for (const body of [{}, { forSeconds: 0 }, { forSeconds: -5 }, { forSeconds: 'soon' }, { forSeconds: 86_401 }]) {
+      const refused = await rawRequest(emulator, 'POST', '/_emulator/webhooks/outage', {
+        body: JSON.stringify(body),
+        headers: { 'Content-Type': 'application/json' },
+        apiKey: null,
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.json.error).toMatchObject({ code: 'parameter_invalid', param: 'forSeconds', message: expect.stringContaining('forSeconds') });
+    }
+    expect(emulator.webhookOutage().active).toBe(false);
+  });
+});

@@ -1,6 +1,6 @@
 /** The checkout route over the real use case and Powertools' idempotency, with fakes of the adapters passed in. */
 import { expectError, httpEvent, invoke, JSON_HEADERS, type EventOptions } from './events';
-import { InMemoryPersistenceLayer } from './in-memory-idempotency';
+import { InMemoryPersistenceLayer } from '../fixtures/in-memory-idempotency';
 import { createCheckoutHandler } from '../../../functions/create-checkout/handler';
 import { logger } from '../../../src/commons/logger';
 import type { Order } from '../../../src/domain/order';

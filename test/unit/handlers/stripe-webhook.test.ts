@@ -4,7 +4,7 @@
  */
 import Stripe from 'stripe';
 import { expectError, httpEvent, invoke, JSON_HEADERS } from './events';
-import { InMemoryPersistenceLayer } from './in-memory-idempotency';
+import { InMemoryPersistenceLayer } from '../fixtures/in-memory-idempotency';
 import { createStripeWebhookHandler } from '../../../functions/stripe-webhook/handler';
 import { paymentErrorOf } from '../../../src/adapters/payments';
 import { requireSecret } from '../../../src/adapters/secrets';
