@@ -56,6 +56,7 @@ export function createLocalFaults(options: LocalFaultsOptions = {}): LocalFaults
   const log = options.log ?? (() => undefined);
   const services = new ServiceFaults({
     resources: options.resources,
+    callers: options.resources?.lambda,
     unavailable: options.realStripe ? { stripe: 'real Stripe is in use (STRIPE_SECRET_KEY): its faults need the emulator' } : undefined,
   });
   const initial = new Map<ServiceName, ServiceFaultSpec[]>();

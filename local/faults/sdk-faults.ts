@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { explicitCaller, interceptSdkClients, type RawResult, type SdkCall } from '../sdk-interception';
 import { awsErrorResponse, ConnectionReset, dynamoDbTables, type AwsErrorContext } from './aws-errors';
 import type { ProductionLimits } from './production-limits';
-import { resourceMatches, sleep, type ServiceFaults, type ServiceName } from './service-faults';
+import { resourceMatches, sleep, STATE_MACHINE_CALLER, type ServiceFaults, type ServiceName } from './service-faults';
 
 const SERVICE_OF_SDK: Record<string, ServiceName> = { dynamodb: 'dynamodb', sqs: 'sqs', sns: 'sns', states: 'stepfunctions' };
 const WIRE_SERVICE = { dynamodb: 'dynamodb', sqs: 'sqs', sns: 'sns', stepfunctions: 'states' } as const;
@@ -38,7 +38,7 @@ export function installSdkFaults(options: SdkFaultsOptions): () => void {
     if (throttledBy) return { response: awsErrorResponse(wire, throttledBy, context) };
 
     if (!faults.any('sdk')) return send();
-    const strike = faults.strike(service, 'sdk', { operation: call.operation, resources: resourcesOf(service, call.input) });
+    const strike = faults.strike(service, 'sdk', { operation: call.operation, resources: resourcesOf(service, call.input), caller: callerName(caller) });
     if (!strike) return send();
     await sleep(strike.latencyMs);
     if (!strike.error) return send();
@@ -51,6 +51,11 @@ export function installSdkFaults(options: SdkFaultsOptions): () => void {
     if (strike.when === 'after') await send();
     return fail();
   });
+}
+
+/** `states:<machine>` (the state machine's role) is `stateMachine` in a fault's `callers`. */
+function callerName(caller: string): string {
+  return caller.startsWith('states:') ? STATE_MACHINE_CALLER : caller;
 }
 
 function limitReached(limits: ProductionLimits, service: ServiceName, call: SdkCall): string | undefined {

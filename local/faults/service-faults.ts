@@ -97,6 +97,8 @@ export interface ServiceFaultSpec {
   operations?: string[];
   /** Table, queue, topic, state machine or function names (a suffix is enough: "inventory"). */
   resources?: string[];
+  /** Only calls made by these functions (serverless.yml keys) or by `stateMachine` (its direct integrations); AWS SDK calls only. */
+  callers?: string[];
   /** Delay before the call (fixed, or a uniform range [min, max]). */
   latencyMs?: number | [number, number];
   /** Heal by itself after this many seconds. */
@@ -126,7 +128,7 @@ export interface Strike {
 
 export class FaultSpecError extends Error {
   constructor(
-    readonly code: 'UNKNOWN_SERVICE' | 'UNKNOWN_ERROR' | 'UNKNOWN_OPERATION' | 'UNKNOWN_RESOURCE' | 'INVALID_FAULT',
+    readonly code: 'UNKNOWN_SERVICE' | 'UNKNOWN_ERROR' | 'UNKNOWN_OPERATION' | 'UNKNOWN_RESOURCE' | 'UNKNOWN_CALLER' | 'INVALID_FAULT',
     message: string,
   ) {
     super(message);
@@ -139,12 +141,17 @@ export function requireServiceName(value: string): ServiceName {
   throw new FaultSpecError('UNKNOWN_SERVICE', `"${value}" is not a service of the local cloud; services: ${SERVICE_NAMES.join(', ')}`);
 }
 
-const SPEC_FIELDS = ['error', 'when', 'times', 'rate', 'operations', 'resources', 'latencyMs', 'forSeconds'];
+const SPEC_FIELDS = ['error', 'when', 'times', 'rate', 'operations', 'resources', 'callers', 'latencyMs', 'forSeconds'];
 
 export interface ValidationContext {
   /** Known resource names per service; a `resources` entry must name (the suffix of) one of them. */
   resources?: Partial<Record<ServiceName, string[]>>;
+  /** Known callers: the functions' keys (and `stateMachine`). */
+  callers?: string[];
 }
+
+/** The caller name of the state machine's direct integrations in `callers`. */
+export const STATE_MACHINE_CALLER = 'stateMachine';
 
 /** Checks one fault for `service`; returns it normalised (when filled in). */
 export function validateSpec(service: ServiceName, raw: unknown, context: ValidationContext = {}): ServiceFaultSpec & { when: 'before' | 'after' } {
@@ -193,8 +200,16 @@ export function validateSpec(service: ServiceName, raw: unknown, context: Valida
     const unknown = known ? resources.filter((resource) => !known.some((name) => resourceMatches(resource, name))) : [];
     if (unknown.length) throw new FaultSpecError('UNKNOWN_RESOURCE', `${service}: no resource named (or ending in) ${unknown.join(', ')}; resources: ${known!.join(', ')}`);
   }
+  const callers = stringList(spec.callers, 'callers', invalid);
+  if (callers) {
+    if ((kind?.path ?? LATENCY_PATH[service]) !== 'sdk') throw invalid('"callers" apply to AWS SDK calls only');
+    const known = context.callers ? [...context.callers, STATE_MACHINE_CALLER] : undefined;
+    const unknown = known ? callers.filter((caller) => !known.includes(caller)) : [];
+    if (unknown.length) throw new FaultSpecError('UNKNOWN_CALLER', `${service}: no caller named ${unknown.join(', ')}; callers: ${known!.join(', ')}`);
+  }
   return {
     ...(spec.error !== undefined ? { error: spec.error as string } : {}),
+    ...(callers ? { callers } : {}),
     when,
     ...(spec.times !== undefined ? { times: spec.times as number } : {}),
     ...(spec.rate !== undefined ? { rate: spec.rate as number } : {}),
@@ -275,6 +290,8 @@ interface LiveFault {
   service: ServiceName;
   spec: ServiceFaultSpec & { when: 'before' | 'after' };
   path: StrikePath;
+  /** The operations it strikes: its own list, else those its error applies to (TransactionCanceledException: transactions). */
+  operations?: string[];
   matched: number;
   injected: number;
   setAt: number;
@@ -301,7 +318,8 @@ export class ServiceFaults {
     this.clear(name);
     for (const spec of validated) {
       const kind = spec.error ? CATALOGUE[name][spec.error] : undefined;
-      this.faults.push({ service: name, spec, path: kind?.path ?? LATENCY_PATH[name], matched: 0, injected: 0, setAt: this.now() });
+      const operations = spec.operations ?? (kind?.operations?.length ? kind.operations : undefined);
+      this.faults.push({ service: name, spec, path: kind?.path ?? LATENCY_PATH[name], operations, matched: 0, injected: 0, setAt: this.now() });
     }
     return this.list().filter((fault) => fault.service === name);
   }
@@ -336,13 +354,14 @@ export class ServiceFaults {
    * one of the call's resources, and fires (its rate, its remaining times), strikes it. `phase`:
    * where a path is checked twice (before and after a function's handler), only that phase's faults.
    */
-  strike(service: ServiceName, path: StrikePath, call: { operation: string; resources: string[] }, phase?: 'before' | 'after'): Strike | undefined {
+  strike(service: ServiceName, path: StrikePath, call: { operation: string; resources: string[]; caller?: string }, phase?: 'before' | 'after'): Strike | undefined {
     for (const fault of this.faults) {
       if (fault.service !== service || fault.path !== path || this.stateOf(fault) !== 'active') continue;
       if (phase && fault.spec.when !== phase) continue;
       const { spec } = fault;
-      if (spec.operations && !spec.operations.includes(call.operation)) continue;
+      if (fault.operations && !fault.operations.includes(call.operation)) continue;
       if (spec.resources && !call.resources.some((resource) => spec.resources!.some((wanted) => resourceMatches(wanted, resource)))) continue;
+      if (spec.callers && !(call.caller && spec.callers.includes(call.caller))) continue;
       fault.matched++;
       if (spec.rate !== undefined && this.random() >= spec.rate) continue;
       fault.injected++;

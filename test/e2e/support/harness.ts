@@ -6,6 +6,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type Stripe from 'stripe';
 import type { LocalCloudOptions } from '../../../local/cloud';
+import type { ServiceFaultSpec, ServiceFaultState } from '../../../local/faults';
 import { BlackBox, checkoutBody, SETTLED_STATUSES, type CartLine, type HttpReply, type OrderStatus, type Stock } from '../../support/black-box';
 import { pollUntil, PollTimeout, UnexpectedAnswer } from '../../support/poll';
 
@@ -40,7 +41,7 @@ export interface Delivery {
   error: string | null;
 }
 
-export type E2eOptions = Pick<LocalCloudOptions, 'paymentWindowSeconds' | 'queueVisibilityTimeoutSeconds' | 'faults' | 'stripeDelivery' | 'iam'>;
+export type E2eOptions = Pick<LocalCloudOptions, 'paymentWindowSeconds' | 'queueVisibilityTimeoutSeconds' | 'faults' | 'serviceFaults' | 'limits' | 'stripeDelivery' | 'iam'>;
 
 export class E2e extends BlackBox {
   static async start(options: E2eOptions = {}): Promise<E2e> {
@@ -191,6 +192,25 @@ export class E2e extends BlackBox {
     return (await this.request('GET', '/_local/faults')).body.faults;
   }
 
+  /** PUT /_local/faults/services/{service}: one fault or a list (docs/local-faults.md); the reply as is. */
+  putServiceFault(service: string, spec: unknown): Promise<HttpReply> {
+    return this.request('PUT', `/_local/faults/services/${service}`, { json: spec });
+  }
+
+  async setServiceFault(service: string, spec: ServiceFaultSpec | ServiceFaultSpec[]): Promise<void> {
+    const reply = await this.putServiceFault(service, spec);
+    if (reply.status !== 200) throw new Error(`PUT /_local/faults/services/${service} answered ${reply.status}: ${reply.text}`);
+  }
+
+  async clearServiceFaults(service?: string): Promise<void> {
+    const reply = await this.request('DELETE', service ? `/_local/faults/services/${service}` : '/_local/faults/services');
+    if (reply.status !== 200) throw new Error(`DELETE /_local/faults/services answered ${reply.status}: ${reply.text}`);
+  }
+
+  async serviceFaults(): Promise<ServiceFaultState[]> {
+    return (await this.request('GET', '/_local/faults')).body.services;
+  }
+
   /** Every webhook delivery attempt the emulator made. */
   async deliveries(query = ''): Promise<Delivery[]> {
     const reply = await this.request('GET', `/_emulator/deliveries${query}`, { base: this.stripeApiBase });
@@ -205,6 +225,15 @@ export class E2e extends BlackBox {
       if (intent.metadata?.orderId === orderId) found.push(intent);
     }
     return found;
+  }
+
+  /** The history events of the execution named `name` (an order's first execution is named by its id). */
+  executionEvents(name: string): Array<Record<string, any>> {
+    const execution = this.cloud.stepFunctions
+      .listExecutions({ stateMachineArn: this.cloud.stateMachineArn, maxResults: 1000 })
+      .executions.find((candidate) => candidate.name === name);
+    if (!execution) throw new Error(`no execution named ${name}`);
+    return this.cloud.stepFunctions.getExecutionHistory(execution.executionArn, { maxResults: 1000 }).events as Array<Record<string, any>>;
   }
 
   async executionCount(): Promise<number> {

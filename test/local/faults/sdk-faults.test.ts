@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient, ProvisionedThroughputExceededException, ThrottlingException, TransactionCanceledException, UpdateItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type TransactWriteItem, ProvisionedThroughputExceededException, ThrottlingException, TransactionCanceledException, UpdateItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { SFNClient, SendTaskSuccessCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient, ThrottledException } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, RequestThrottled, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -76,7 +76,7 @@ test('DynamoDB hot key: ProvisionedThroughputExceededException with the throttli
 
 test('DynamoDB TransactionConflict: TransactionCanceledException, the named table\'s items conflict, the others None; not retried by the SDK', async () => {
   faults.set('dynamodb', { error: 'TransactionCanceledException', resources: ['inventory'] });
-  const items = [
+  const items: TransactWriteItem[] = [
     { Update: { TableName: 'inventory', Key: { sku: { S: 'A' } }, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': { N: '1' } } } },
     { Update: { TableName: 'orders', Key: { orderId: { S: 'o' } }, UpdateExpression: 'SET n = :n', ExpressionAttributeValues: { ':n': { N: '1' } } } },
   ];

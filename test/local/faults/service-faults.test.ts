@@ -76,6 +76,22 @@ describe('which calls a fault strikes', () => {
     expect(faults.list()).toEqual([expect.objectContaining({ service: 'dynamodb', matched: 1, injected: 1, state: 'active' })]);
   });
 
+  test("an error's own operations bound it: TransactionCanceledException strikes only transactions", () => {
+    const faults = new ServiceFaults();
+    faults.set('dynamodb', { error: 'TransactionCanceledException' });
+    expect(faults.strike('dynamodb', 'sdk', { operation: 'BatchGetItem', resources: ['inventory'] })).toBeUndefined();
+    expect(faults.strike('dynamodb', 'sdk', { operation: 'TransactWriteItems', resources: ['inventory'] })?.error).toBe('TransactionCanceledException');
+  });
+
+  test('callers: only the calls of those functions, or of the state machine', () => {
+    const faults = new ServiceFaults({ callers: ['requestPayment'] });
+    faults.set('dynamodb', { error: 'InternalServerError', callers: ['stateMachine'] });
+    expect(faults.strike('dynamodb', 'sdk', { operation: 'UpdateItem', resources: ['orders'], caller: 'requestPayment' })).toBeUndefined();
+    expect(faults.strike('dynamodb', 'sdk', { operation: 'UpdateItem', resources: ['orders'], caller: 'stateMachine' })?.error).toBe('InternalServerError');
+    expect(codeOf(() => faults.set('dynamodb', { error: 'InternalServerError', callers: ['nobody'] }))).toBe('UNKNOWN_CALLER');
+    expect(codeOf(() => faults.set('lambda', { error: 'ServiceException', callers: ['stateMachine'] }))).toBe('INVALID_FAULT');
+  });
+
   test('times: the first N matching calls, then spent (still listed with its count)', () => {
     const faults = new ServiceFaults();
     faults.set('stepfunctions', { error: 'ThrottlingException', times: 2, operations: ['SendTaskSuccess'] });
