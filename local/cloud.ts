@@ -35,6 +35,7 @@ import { printListenSecret, startStripeListen } from './stripe-cli/listen';
 import { createLocalIam, parseIamMode, stateMachineCaller, type IamMode, type LocalIam, type Revocation } from './iam';
 import { currentFunctionKey } from './lambda/invoke-store';
 import { loadPackagedTemplate } from './serverless-config/load-packaged-template';
+import { createLocalFaults, parseLimitsMode, splitLocalFaults, type LimitsMode, type LocalFaults, type ServiceFaultSpec, type ServiceName } from './faults';
 import { LOCAL_REGION } from './cloudformation/intrinsics';
 
 export interface LocalCloudOptions {
@@ -65,8 +66,12 @@ export interface LocalCloudOptions {
    * unset: alerts are only logged. Never looked up in AWS SSM: the local cloud calls nothing outside.
    */
   slackWebhookUrl?: string;
-  /** LOCAL_FAULTS syntax, e.g. "fulfillOrder:always,reserveInventory:2". Default LOCAL_FAULTS. */
+  /** LOCAL_FAULTS syntax, e.g. "fulfillOrder:always,reserveInventory:2,dynamodb:ThrottlingException;rate=0.3". Default LOCAL_FAULTS. */
   faults?: string;
+  /** Service faults at start, added to those of `faults` (docs/local-faults.md), e.g. `{ dynamodb: { error: 'ThrottlingException', rate: 0.3 } }`. */
+  serviceFaults?: Partial<Record<ServiceName, ServiceFaultSpec | ServiceFaultSpec[]>>;
+  /** `production`: enforce the deployed stack's first quotas (README, Production limits). Default LOCAL_LIMITS or off. */
+  limits?: LimitsMode;
   /** Handlers' log level (Powertools). Default LOG_LEVEL or INFO. */
   logLevel?: string;
   /** Emulator webhook delivery settings (retries, duplicates, reordering). */
@@ -119,6 +124,8 @@ export interface LocalCloud {
   iam: LocalIam;
   /** The functions' `schedule` events, run as EventBridge would (local/scheduler). */
   scheduler: LocalScheduler;
+  /** Service faults (`faults.services.set/clear/list`) and production limits (local/faults). */
+  faults: LocalFaults;
   /** Every message published to the ops-alerts topic since start. */
   opsAlerts(): Promise<Array<{ message: string; subject?: string }>>;
   /** The Node.js that runs the handlers against the functions' Lambda runtime. */
@@ -186,6 +193,19 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const node = checkNodeRuntime(infra.service.provider.runtime);
     if (!node.matches) log(`[lambda] ${node.summary}`);
 
+    const faultSpec = splitLocalFaults(options.faults ?? env.LOCAL_FAULTS ?? '');
+    const faults = createLocalFaults({
+      initial: [
+        ...faultSpec.services,
+        ...Object.entries(options.serviceFaults ?? {}).flatMap(([service, specs]) => [specs].flat().map((spec) => ({ service: service as ServiceName, spec: spec! }))),
+      ],
+      limits: options.limits ?? parseLimitsMode(env.LOCAL_LIMITS),
+      resources: faultableResources(infra),
+      realStripe: Boolean(realStripeKey),
+      log,
+    });
+    if (faults.limitsMode === 'production') log('[limits] LOCAL_LIMITS=production: Stripe, Step Functions and DynamoDB quotas enforced');
+
     let emulator: StripeEmulator | undefined;
     if (!realStripeKey) {
       emulator = await startStripeEmulator({
@@ -194,6 +214,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         // Subscribed as the deployed endpoint is (README, Deploy): only the event types the saga acts on.
         delivery: { enabledEvents: [...HANDLED_EVENT_TYPES], ...options.stripeDelivery },
         log: (line) => log(`[stripe] ${line}`),
+        faults: faults.stripeHook,
       });
       stoppers.push(() => emulator!.close());
     }
@@ -226,6 +247,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       log: (line) => log(line),
     });
     stoppers.push(() => iam.close());
+    const tableArns = physicalArnsOf(infra).tables;
+    stoppers.push(faults.installSdk({ callerOfInvocation: currentFunctionKey, tableArn: (name) => tableArns.get(name) ?? name }));
     if (iamMode !== 'enforce') log(`[iam] LOCAL_IAM=${iamMode}: ${iamMode === 'warn' ? 'denials are logged, not enforced' : 'no IAM checks'}`);
 
     const lambda = createLambdaRuntime({
@@ -244,7 +267,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         PAYMENT_WINDOW_SECONDS: String(paymentWindowSeconds),
         POWERTOOLS_LOG_LEVEL: options.logLevel ?? env.LOG_LEVEL ?? 'INFO',
       },
-      faults: options.faults ?? env.LOCAL_FAULTS ?? '',
+      faults: faultSpec.functions,
+      runtimeFaults: faults.runtimeFault,
       onInvocation: (report) => {
         options.onInvocation?.(report);
         log(`[lambda] ${report.functionName} ${report.durationMs}ms${report.error ? ` failed: ${report.error.name}: ${report.error.message}` : ''}`);
@@ -260,7 +284,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       invokeFunction: (name, payload) => {
         const denial = iam.check(machineRole, 'lambda', 'Invoke', { FunctionName: lambda.arnOf(name) });
         if (denial) return Promise.reject(lambdaAccessDenied(denial.message));
-        return lambda.invoke(name, payload);
+        return faults.lambdaInvoke(lambda.keyOf(name)).then(() => lambda.invoke(name, payload));
       },
       dynamodb: iam.asCaller(machineRole, infra.clients.dynamodb),
       sqs: iam.asCaller(machineRole, infra.clients.sqs),
@@ -283,6 +307,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       sns: infra.clients.sns,
       lambda,
       onPollerError: (source, error) => log(`[sqs] ${source}: ${error.message}`),
+      deliveryFault: faults.deliveryFault,
     });
     stoppers.push(() => sources.stop());
 
@@ -305,7 +330,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       routes: buildRouteTable(infra.service as any),
       invoke: (name, event) => lambda.invoke(name, event),
       onRequest: (line) => log(`[http] ${line}`),
-      localRoutes: (req, res, body) => controlRoutes(req, res, body, { lambda, infra, opsAlertsTopicArn, iam }),
+      localRoutes: (req, res, body) => controlRoutes(req, res, body, { lambda, infra, opsAlertsTopicArn, iam, faults }),
     });
     stoppers.push(() => http.close());
     if (delivery === 'listen') {
@@ -343,6 +368,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       infra,
       iam,
       scheduler,
+      faults,
       opsAlerts: async () =>
         (await infra.messagesPublishedTo(opsAlertsTopicArn)).map((m: any) => ({ message: m.message, subject: m.subject })),
       nodeRuntime: node,
@@ -377,9 +403,10 @@ async function seedCatalogue(root: string, infra: LocalInfrastructure, tableName
 /**
  * The local cloud's own control routes (not part of the product's API), under /_local/:
  *   GET    /_local/health
- *   GET    /_local/faults                 current faults
+ *   GET    /_local/faults                 current function and service faults, production limits
  *   PUT    /_local/faults/{function}      {"mode": "always" | N}: break a step while executions run
- *   DELETE /_local/faults[/{function}]    heal one or all
+ *   DELETE /_local/faults[/{function}]    heal one or all (function faults)
+ *   PUT    /_local/faults/services/{service}, DELETE /_local/faults/services[/{service}]: service faults (local/faults)
  *   GET    /_local/ops-alerts             what reached the ops-alerts topic
  *   GET    /_local/iam                    IAM mode, what the checks cost, denials so far, least-privilege findings
  */
@@ -387,7 +414,7 @@ async function controlRoutes(
   req: IncomingMessage,
   res: ServerResponse,
   body: Buffer,
-  deps: { lambda: LambdaRuntime; infra: LocalInfrastructure; opsAlertsTopicArn: string; iam: LocalIam },
+  deps: { lambda: LambdaRuntime; infra: LocalInfrastructure; opsAlertsTopicArn: string; iam: LocalIam; faults: LocalFaults },
 ): Promise<boolean> {
   const path = (req.url ?? '/').split('?', 1)[0];
   if (!path.startsWith('/_local/')) return false;
@@ -405,8 +432,12 @@ async function controlRoutes(
     if (resource === 'iam' && req.method === 'GET' && !name) {
       return reply(200, { mode: deps.iam.mode, stats: deps.iam.stats(), denials: deps.iam.denials(), findings: deps.iam.findings() });
     }
+    const serviceFaultReply = deps.faults.route(req.method ?? 'GET', path, body.toString('utf8'));
+    if (serviceFaultReply) return reply(serviceFaultReply.status, serviceFaultReply.payload);
     if (resource === 'faults') {
-      if (req.method === 'GET' && !name) return reply(200, { faults: deps.lambda.faults.list() });
+      if (req.method === 'GET' && !name) {
+        return reply(200, { faults: deps.lambda.faults.list(), services: deps.faults.services.list(), limits: { mode: deps.faults.limitsMode, stats: deps.faults.limitStats() } });
+      }
       if (req.method === 'PUT' && name) {
         const { mode } = JSON.parse(body.toString('utf8') || '{}');
         deps.lambda.faults.set(name, mode);
@@ -437,4 +468,17 @@ function physicalArnsOf(infra: LocalInfrastructure): { tables: Map<string, strin
     if (resource.type === 'AWS::SQS::Queue' && resource.attributes.Arn) queues.set(resource.ref, resource.attributes.Arn);
   }
   return { tables, queues };
+}
+
+/** The names service faults may target (`resources`), per service. */
+function faultableResources(infra: LocalInfrastructure): Partial<Record<ServiceName, string[]>> {
+  const of = (type: string, name: (ref: string) => string) =>
+    Object.values(infra.physicalIds).filter((resource) => resource.type === type).map((resource) => name(resource.ref));
+  return {
+    dynamodb: of('AWS::DynamoDB::Table', (ref) => ref),
+    sqs: of('AWS::SQS::Queue', (ref) => ref.split('/').pop()!),
+    sns: of('AWS::SNS::Topic', (ref) => ref.split(':').pop()!),
+    lambda: Object.keys(infra.service.functions),
+    stepfunctions: Object.values<any>(infra.service.stepFunctions?.stateMachines ?? {}).map((machine) => String(machine.name)),
+  };
 }

@@ -8,13 +8,10 @@
  *  - SNS (query, XML): 403 `AuthorizationError` -> AuthorizationErrorException;
  *  - SSM (JSON 1.1): 400 AccessDeniedException -> the modeled AccessDeniedException.
  */
+import type { WireResponse } from '../sdk-interception';
 import type { Decision } from './policy-evaluation';
 
-export interface WireResponse {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: Uint8Array;
-}
+export type { WireResponse } from '../sdk-interception';
 
 /** AWS's wording, e.g. "User: arn:aws:sts::000000000000:assumed-role/<role>/<session> is not authorized to perform: dynamodb:UpdateItem on resource: <arn> because no identity-based policy allows the dynamodb:UpdateItem action". */
 export function accessDeniedMessage(options: { accountId: string; roleName: string; sessionName: string; action: string; resource: string; decision: Decision }): string {

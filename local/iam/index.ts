@@ -7,14 +7,13 @@
  *   evaluation   identity policies as AWS evaluates them (policy-evaluation.ts): explicit Deny,
  *                then Allow, else implicit deny; statements with a Condition refuse the start
  *   mapping      SDK operation -> IAM action(s) on concrete ARN(s) (sdk-authorization.ts)
- *   enforcement  in process, in the SDK: `send` of the SDK's base client class is wrapped while
- *                the cloud runs so that every client instance (the handlers', Powertools') gets a
- *                middleware on its stack. The caller is the function whose invocation the call
- *                belongs to (the Lambda runtime's async context, `callerOfInvocation`), or the
- *                state machine for its direct integrations (`asCaller`). Calls outside both (the
- *                local cloud's own plumbing, tests) are not checked. A denial is a response with
- *                the service's status and error body (access-denied.ts), parsed by the SDK's own
- *                deserializer inside its retry loop, so the handler sees what AWS would send.
+ *   enforcement  in process, in the SDK, through local/sdk-interception (shared with the service
+ *                faults). The caller is the function whose invocation the call belongs to (the
+ *                Lambda runtime's async context, `callerOfInvocation`), or the state machine for
+ *                its direct integrations (`asCaller`). Calls outside both (the local cloud's own
+ *                plumbing, tests) are not checked. A denial is a response with the service's
+ *                status and error body (access-denied.ts), parsed by the SDK's own deserializer
+ *                inside its retry loop, so the handler sees what AWS would send.
  *   paths        event sources, Lambda permissions and topic policies, checked at start
  *                (service-paths.ts)
  *   findings     least-privilege findings from the calls made (findings.ts)
@@ -22,14 +21,8 @@
  * Modes (LOCAL_IAM): `enforce` (default) denies; `warn` logs what would be denied and allows;
  * `off` installs nothing. Decisions are cached per (caller, action, resource).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { SSMClient } from '@aws-sdk/client-ssm';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { asCaller, explicitCaller, interceptSdkClients, runAsCaller } from '../sdk-interception';
 import type { Resolver } from '../cloudformation/intrinsics';
 import type { CloudFormationTemplate } from '../serverless-config/load-packaged-template';
 import type { ResolvedService } from '../serverless-config/load-service';
@@ -37,7 +30,7 @@ import { accessDeniedMessage, accessDeniedResponse } from './access-denied';
 import { findingsFrom, formatFindings, UsageRecorder, type IamFindings, type IamUsageReport } from './findings';
 import { evaluate, PolicyCompilationError, type AuthorizationRequest, type Decision, type Evaluation } from './policy-evaluation';
 import { loadRoles, type Revocation, type Role } from './roles';
-import { authorizationsFor, serviceAndOperation, UnmappedOperationError, type CallLocation } from './sdk-authorization';
+import { authorizationsFor, UnmappedOperationError, type CallLocation } from './sdk-authorization';
 import { checkServicePaths } from './service-paths';
 
 export { findingsFrom, formatFindings, mergeUsageReports, type IamFindings, type IamUsageReport } from './findings';
@@ -127,7 +120,6 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
 
   const decisions = new Map<string, Evaluation>();
   const denials: IamDenial[] = [];
-  const explicitCaller = new AsyncLocalStorage<string>();
   let active = true;
   const stats: IamStats = { checks: 0, requests: 0, evaluations: 0, checkMicroseconds: 0 };
 
@@ -189,22 +181,20 @@ export function createLocalIam(options: LocalIamOptions): LocalIam {
     return undefined;
   };
 
-  const currentCaller = () => options.callerOfInvocation() ?? explicitCaller.getStore();
+  const currentCaller = () => options.callerOfInvocation() ?? explicitCaller();
 
-  const enforcementMiddleware = (next: (args: any) => Promise<any>, context: { clientName?: string; commandName?: string }) => async (args: { input: unknown }) => {
+  const uninstall = interceptSdkClients('iam', async (call, send) => {
     const caller = active ? currentCaller() : undefined;
-    if (!caller) return next(args);
-    const { service, operation } = serviceAndOperation(String(context.clientName ?? ''), String(context.commandName ?? ''));
-    const denial = check(caller, service, operation, args.input);
-    if (!denial) return next(args);
-    return { response: accessDeniedResponse(service, denial.message, randomUUID()), output: undefined };
-  };
-  const uninstall = interceptSdkClients(enforcementMiddleware);
+    if (!caller) return send();
+    const denial = check(caller, call.service, call.operation, call.input);
+    if (!denial) return send();
+    return { response: accessDeniedResponse(call.service, denial.message, randomUUID()), output: undefined };
+  });
 
   return {
     mode,
-    runAs: (caller, work) => explicitCaller.run(caller, work),
-    asCaller: (caller, client) => ({ send: (command) => explicitCaller.run(caller, () => client.send(command)) }),
+    runAs: runAsCaller,
+    asCaller,
     check,
     denials: () => [...denials],
     usage: () => recorder.report(),
@@ -222,8 +212,9 @@ function disabledIam(): LocalIam {
   const empty: IamUsageReport = { roles: [], used: [], wildcardOnly: [] };
   return {
     mode: 'off',
-    runAs: (_caller, work) => work(),
-    asCaller: (_caller, client) => client,
+    // Still named: the service faults strike the state machine's integrations with IAM off too.
+    runAs: runAsCaller,
+    asCaller,
     check: () => undefined,
     denials: () => [],
     usage: () => empty,
@@ -233,39 +224,3 @@ function disabledIam(): LocalIam {
     close: () => undefined,
   };
 }
-
-type Middleware = (next: (args: any) => Promise<any>, context: any) => (args: any) => Promise<any>;
-
-/**
- * Wraps `send` of the base class every AWS SDK v3 client extends (found through the clients this
- * project uses, so that it is the very copy they load), adding `middleware` to each client's stack
- * on its first call. In the deserialize step after the deserializer: a response returned there
- * is parsed as the service's own, inside the retry loop.
- */
-function interceptSdkClients(middleware: Middleware): () => void {
-  const bases = new Set<{ send: (...args: any[]) => any }>();
-  for (const clientClass of [DynamoDBClient, DynamoDBDocumentClient, SQSClient, SNSClient, SFNClient, SSMClient]) {
-    let prototype = clientClass.prototype;
-    while (prototype && !Object.prototype.hasOwnProperty.call(prototype, 'send')) prototype = Object.getPrototypeOf(prototype);
-    if (!prototype) throw new Error(`IAM: cannot find the send() of ${clientClass.name}'s base class`);
-    bases.add(prototype);
-  }
-  const instrumented = new WeakSet<object>();
-  const restores: Array<() => void> = [];
-  for (const base of bases) {
-    const originalSend = base.send;
-    base.send = function sendUnderLocalIam(this: { middlewareStack: any; handlers?: unknown }, ...args: any[]) {
-      if (this.middlewareStack && !instrumented.has(this.middlewareStack)) {
-        this.middlewareStack.add(middleware, { step: 'deserialize', priority: 'low', name: 'localIamEnforcement', override: true });
-        instrumented.add(this.middlewareStack);
-        delete this.handlers; // handlers cached before instrumentation would skip it
-      }
-      return originalSend.apply(this, args);
-    };
-    restores.push(() => {
-      base.send = originalSend;
-    });
-  }
-  return () => restores.forEach((restore) => restore());
-}
-

@@ -15,21 +15,7 @@ export interface CallLocation {
   physicalArns?: { tables?: Map<string, string>; queues?: Map<string, string> };
 }
 
-/** `DynamoDBClient` + `UpdateItemCommand` -> service `dynamodb`, operation `UpdateItem`. */
-export function serviceAndOperation(clientName: string, commandName: string): { service: string; operation: string } {
-  const service = SERVICE_OF_CLIENT[clientName.replace(/Client$/, '')] ?? clientName.replace(/Client$/, '').toLowerCase();
-  return { service, operation: commandName.replace(/Command$/, '') };
-}
-
-const SERVICE_OF_CLIENT: Record<string, string> = {
-  DynamoDB: 'dynamodb',
-  DynamoDBDocument: 'dynamodb',
-  SQS: 'sqs',
-  SNS: 'sns',
-  SFN: 'states',
-  SSM: 'ssm',
-  Lambda: 'lambda',
-};
+export { serviceAndOperation } from '../sdk-interception';
 
 export class UnmappedOperationError extends Error {
   constructor(service: string, operation: string) {

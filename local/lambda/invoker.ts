@@ -51,6 +51,12 @@ export interface LambdaRuntimeOptions {
   /** LOCAL_FAULTS syntax or an injector. Default: process.env.LOCAL_FAULTS. */
   faults?: string | FaultInjector;
   onInvocation?: (report: InvocationReport) => void;
+  /**
+   * Asked before a function's handler runs and after it returned: a name makes the invocation fail
+   * as Lambda reports a timeout (`Sandbox.Timedout`) or a crash (`Runtime.ExitError`), after the
+   * work is done when asked `after` (the service faults, local/faults).
+   */
+  runtimeFaults?: (functionKey: string, phase: 'before' | 'after') => RuntimeFault | undefined;
   region?: string;
   accountId?: string;
 }
@@ -78,6 +84,8 @@ export class LambdaTimeoutError extends Error {
     this.name = 'Sandbox.Timedout';
   }
 }
+
+export type RuntimeFault = 'Sandbox.Timedout' | 'Runtime.ExitError';
 
 class LambdaRuntimeError extends Error {
   constructor(name: string, message: string, cause?: unknown) {
@@ -216,8 +224,14 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       memorySizeMb: config.memorySize ?? service.provider.memorySize ?? DEFAULT_MEMORY_MB,
       deadline: startedAt + timeoutSeconds * 1000,
     });
+    const runtimeFault = (phase: 'before' | 'after') => {
+      const fault = options.runtimeFaults?.(key, phase);
+      if (fault === 'Sandbox.Timedout') throw new LambdaTimeoutError(key, context.awsRequestId, timeoutSeconds);
+      if (fault === 'Runtime.ExitError') throw new LambdaRuntimeError(fault, `RequestId: ${context.awsRequestId} Error: Runtime exited with error: signal: killed (${key})`);
+    };
     try {
       faults.check(key, invocationNumber);
+      runtimeFault('before');
       let handler = handlers.get(key);
       if (!handler) {
         rememberLoad(`${root}/${config.handler}`, environment);
@@ -232,6 +246,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
         timeoutSeconds * 1000,
         () => new LambdaTimeoutError(key, context.awsRequestId, timeoutSeconds),
       );
+      runtimeFault('after');
       onInvocation?.({ functionName: key, awsRequestId: context.awsRequestId, invocationType, durationMs: Date.now() - startedAt });
       return jsonWireCopy(result);
     } catch (thrown) {

@@ -8,7 +8,7 @@ import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Resolver } from '../cloudformation/intrinsics';
 import type { ResolvedService } from '../serverless-config/load-service';
 import { startSnsLambdaDeliveries, type SnsFunctionSubscription, type SnsLambdaDeliveries } from './sns-deliveries';
-import { startSqsEventSource, type SqsEventSource } from './sqs-event-source';
+import { startSqsEventSource, type DeliveryFault, type SqsEventSource } from './sqs-event-source';
 
 export interface FunctionEventSourcesOptions {
   service: ResolvedService;
@@ -21,6 +21,8 @@ export interface FunctionEventSourcesOptions {
   /** SNS deliveries: delay before retrying a failed one (default 1 s). */
   snsRetryDelaySeconds?: number;
   onPollerError?: (source: string, error: Error) => void;
+  /** Asked per batch of a function's SQS event source (the service faults): see SqsEventSourceOptions.deliveryFault. */
+  deliveryFault?: (queueName: string) => DeliveryFault | undefined;
 }
 
 export interface FunctionEventSources {
@@ -62,6 +64,7 @@ export async function startFunctionEventSources(options: FunctionEventSourcesOpt
         functionResponseType: event.functionResponseType,
         invoke: (sqsEvent) => lambda.invoke(functionKey, sqsEvent),
         onPollerError: (error) => options.onPollerError?.(`${functionKey} <- ${queueArn}`, error),
+        deliveryFault: options.deliveryFault && (() => options.deliveryFault!(queueArn.split(':').pop()!)),
       });
       sqsSources.push({ functionKey, queueArn, source });
     }

@@ -42,7 +42,15 @@ export interface SqsEventSourceOptions {
   onBatch?: (report: BatchReport) => void;
   /** Receive/delete failures (the poller keeps going). */
   onPollerError?: (error: Error) => void;
+  /**
+   * Asked once per batch: `DuplicateDelivery` hands the batch to the function a second time (SQS
+   * delivers at least once); `ReturnedBeforeDelete` applies it but skips the delete, so the messages
+   * come back after the visibility timeout, as when a consumer's delete is lost.
+   */
+  deliveryFault?: () => DeliveryFault | undefined;
 }
+
+export type DeliveryFault = 'DuplicateDelivery' | 'ReturnedBeforeDelete';
 
 export interface BatchReport {
   queueUrl: string;
@@ -160,16 +168,20 @@ export async function startSqsEventSource(options: SqsEventSourceOptions): Promi
 
   const handleBatch = async (messages: Message[]) => {
     const messageIds = messages.map((message) => message.MessageId!);
-    let left: string[];
+    const fault = options.deliveryFault?.();
+    let left: string[] = [];
     let error: Error | undefined;
-    try {
-      const response = await invoke({ Records: messages.map((message) => toSqsRecord(message, queueArn, region)) });
-      left = options.functionResponseType === 'ReportBatchItemFailures' ? failedItemIds(response, messageIds) : [];
-    } catch (thrown) {
-      error = thrown instanceof Error ? thrown : new Error(String(thrown));
-      left = messageIds;
+    for (let delivery = fault === 'DuplicateDelivery' ? 2 : 1; delivery > 0; delivery--) {
+      try {
+        const response = await invoke({ Records: messages.map((message) => toSqsRecord(message, queueArn, region)) });
+        const failed = options.functionResponseType === 'ReportBatchItemFailures' ? failedItemIds(response, messageIds) : [];
+        left = [...new Set([...left, ...failed])];
+      } catch (thrown) {
+        error = thrown instanceof Error ? thrown : new Error(String(thrown));
+        left = messageIds;
+      }
     }
-    const toDelete = messages.filter((message) => !left.includes(message.MessageId!));
+    const toDelete = fault === 'ReturnedBeforeDelete' ? [] : messages.filter((message) => !left.includes(message.MessageId!));
     await deleteMessages(toDelete);
     onBatch?.({ queueUrl, messageIds, deleted: toDelete.map((message) => message.MessageId!), left, error });
   };

@@ -5,9 +5,10 @@
  * function threw, including an AWS SDK error it let through (e.g. `AccessDeniedException`).
  */
 export class LambdaServiceError extends Error {
-  readonly $metadata: { httpStatusCode: number; requestId?: string };
+  readonly $metadata: { httpStatusCode?: number; requestId?: string };
 
-  constructor(name: string, message: string, httpStatusCode: number, requestId?: string) {
+  /** No `httpStatusCode`: the call failed before any answer (Step Functions names it `Lambda.SdkClientException`). */
+  constructor(name: string, message: string, httpStatusCode: number | undefined, requestId?: string) {
     super(message);
     this.name = name;
     this.$metadata = { httpStatusCode, requestId };

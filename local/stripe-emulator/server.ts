@@ -8,6 +8,7 @@ import { StripeApiRoutes } from './api-routes';
 import { DEFAULT_DELIVERY, applyConfigPatch, isSubscribed, type EmulatorConfig, type EmulatorConfigPatch } from './config';
 import { handleControl } from './control-routes';
 import { EventLog } from './events';
+import { stripeFaultReply, stripeOperationOf, type StripeFaultHook } from './faults';
 import { BodyTooLargeError, jsonReply, readBody, sendReply, type HttpReply } from './http-io';
 import { IdempotencyStore } from './idempotency';
 import { newId } from './ids';
@@ -25,6 +26,7 @@ export type { EmulatorConfig, EmulatorConfigPatch, ReorderMode, DeliverySettings
 export type { DeliveryAttempt, WebhookOutage } from './webhook-delivery';
 export type { ListenDelivery, ListenResponse, ListenSessionView, ListenSettings } from './listen-sessions';
 export type { WebhookEndpoint } from './webhook-endpoints';
+export type { StripeFaultHook, StripeFaultDecision } from './faults';
 export type { PaymentIntent, StripeEvent, Charge, PaymentMethod } from './types';
 
 /** The API version of the pinned `stripe` SDK (23.1.0): events are rendered as if the account were on it. */
@@ -44,6 +46,8 @@ export interface StripeEmulatorOptions {
   listen?: Partial<ListenSettings>;
   /** One line per request and per delivery attempt; secrets are never part of it. */
   log?: (line: string) => void;
+  /** Asked for each /v1 request whether to fail, drop or slow it (the local cloud's service faults, faults.ts). */
+  faults?: StripeFaultHook;
 }
 
 /** What the emulator holds of the `stripe listen` CLIs connected to it. */
@@ -139,15 +143,30 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
     const requestId = newId('req');
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const method = request.method ?? 'GET';
+    const operation = stripeOperationOf(method, url.pathname);
+    const fault = operation ? options.faults?.({ operation, method, path: url.pathname }) : undefined;
+    const dropConnection = () => {
+      request.socket.destroy();
+      log(`${method} ${url.pathname} connection dropped ${fault!.when === 'after' ? 'after the request ran' : 'before the request ran'} (fault) ${requestId}`);
+    };
     readBody(request)
-      .then((rawBody) => {
+      .then(async (rawBody) => {
         if (url.pathname === '/_emulator/listen' || url.pathname.startsWith('/_emulator/listen/')) {
           return { reply: handleListenControl(listenSessions, method, url, request.headers['content-type'], rawBody), replayed: false };
+        }
+        if (fault?.latencyMs) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+        if (fault?.error && fault.when === 'before') {
+          if (fault.error === 'connection_dropped') return { reply: null, replayed: false };
+          return { reply: stripeFaultReply(fault.error, requestId), replayed: false };
         }
         if (url.pathname.startsWith('/_emulator/')) {
           return { reply: handleControl({ paymentIntents, events, dispatcher, getConfig: () => config, setConfig, reset, startedAt }, method, url, request.headers['content-type'], rawBody), replayed: false };
         }
-        return api.handle({ method, url, headers: request.headers, rawBody, requestId });
+        const outcome = api.handle({ method, url, headers: request.headers, rawBody, requestId });
+        // After the work: the answer is lost (or replaced); an idempotent retry replays the saved one.
+        if (fault?.error === 'connection_dropped') return { reply: null, replayed: outcome.replayed };
+        if (fault?.error === 'api_error') return { reply: stripeFaultReply('api_error', requestId), replayed: outcome.replayed };
+        return outcome;
       })
       .catch((error: unknown): { reply: HttpReply; replayed: boolean } => {
         if (error instanceof BodyTooLargeError) {
@@ -159,10 +178,11 @@ export async function startStripeEmulator(options: StripeEmulatorOptions): Promi
           replayed: false,
         };
       })
-      .then(({ reply, replayed }) => {
+      .then(({ reply, replayed }: { reply: HttpReply | null; replayed: boolean }) => {
+        if (!reply) return dropConnection();
         sendReply(response, reply);
         // Path only: query strings can carry a client_secret.
-        log(`${method} ${url.pathname} ${reply.status} ${requestId}${replayed ? ' (idempotent replay)' : ''} ${Date.now() - started}ms`);
+        log(`${method} ${url.pathname} ${reply.status} ${requestId}${replayed ? ' (idempotent replay)' : ''}${fault?.error ? ` (fault ${fault.error})` : ''} ${Date.now() - started}ms`);
       });
   });
 

@@ -37,6 +37,30 @@ async function stripe(): Promise<Stripe> {
   return cached.client;
 }
 
+/** Backoff for Stripe's 429 rate_limit, which the SDK does not retry (stripe/stripe-node#1110): ~3.5 s at most, within the functions' timeout. */
+const RATE_LIMIT_RETRY_DELAYS_MS = [250, 500, 1000, 2000];
+
+function isRateLimited(error: unknown): boolean {
+  return error instanceof Stripe.errors.StripeRateLimitError && error.code !== 'lock_timeout';
+}
+
+/**
+ * Runs a Stripe call, retrying it with full-jitter exponential backoff while Stripe answers 429
+ * rate_limit (docs.stripe.com/rate-limits). lock_timeout, 5xx and dropped connections are retried
+ * by the SDK itself (maxNetworkRetries, Stripe-Should-Retry). A 429 did no work; the create carries
+ * the order's idempotency key anyway, and a repeated cancel is refused as unexpected state (handled).
+ */
+export async function withRateLimitRetry<T>(call: () => Promise<T>, delaysMs: readonly number[] = RATE_LIMIT_RETRY_DELAYS_MS): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isRateLimited(error) || attempt >= delaysMs.length) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delaysMs[attempt] / 2 + Math.random() * (delaysMs[attempt] / 2)));
+    }
+  }
+}
+
 export interface CreatedPaymentIntent {
   id: string;
   clientSecret: string;
@@ -48,17 +72,18 @@ export interface CreatedPaymentIntent {
  * Lambda gets the same intent back instead of charging twice.
  */
 export async function createPaymentIntent(order: Order): Promise<CreatedPaymentIntent> {
-  const intent = await (
-    await stripe()
-  ).paymentIntents.create(
-    {
-      amount: order.amounts.total,
-      currency: order.amounts.currency,
-      metadata: { orderId: order.orderId },
-      description: `Order ${order.orderId}`,
-      automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
-    },
-    { idempotencyKey: `checkout-saga:${order.orderId}:payment-intent` },
+  const client = await stripe();
+  const intent = await withRateLimitRetry(() =>
+    client.paymentIntents.create(
+      {
+        amount: order.amounts.total,
+        currency: order.amounts.currency,
+        metadata: { orderId: order.orderId },
+        description: `Order ${order.orderId}`,
+        automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+      },
+      { idempotencyKey: `checkout-saga:${order.orderId}:payment-intent` },
+    ),
   );
   return { id: intent.id, clientSecret: intent.client_secret ?? '', status: intent.status };
 }
@@ -72,11 +97,11 @@ export async function cancelPaymentIntent(paymentIntentId: string | undefined): 
   if (!paymentIntentId) return { result: 'NO_PAYMENT_INTENT' };
   const client = await stripe();
   try {
-    await client.paymentIntents.cancel(paymentIntentId, { cancellation_reason: 'abandoned' });
+    await withRateLimitRetry(() => client.paymentIntents.cancel(paymentIntentId, { cancellation_reason: 'abandoned' }));
     return { result: 'CANCELED' };
   } catch (error) {
     if (!isUnexpectedState(error)) throw error;
-    const intent = await client.paymentIntents.retrieve(paymentIntentId);
+    const intent = await withRateLimitRetry(() => client.paymentIntents.retrieve(paymentIntentId));
     if (intent.status === 'canceled') return { result: 'CANCELED' };
     if (intent.status === 'succeeded') {
       return { result: 'ALREADY_SUCCEEDED', amountReceived: intent.amount_received, currency: intent.currency };
@@ -88,7 +113,8 @@ export async function cancelPaymentIntent(paymentIntentId: string | undefined): 
 
 /** The PaymentIntent as Stripe has it now: webhook events arrive in any order, the intent's state does not. */
 export async function currentPaymentState(paymentIntentId: string): Promise<{ status: string; lastError?: PaymentErrorFacts }> {
-  const intent = await (await stripe()).paymentIntents.retrieve(paymentIntentId);
+  const client = await stripe();
+  const intent = await withRateLimitRetry(() => client.paymentIntents.retrieve(paymentIntentId));
   return { status: intent.status, lastError: paymentErrorOf(intent.last_payment_error) };
 }
 

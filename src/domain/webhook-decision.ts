@@ -88,15 +88,23 @@ export function decideWebhookAction(facts: PaymentIntentFacts, order: Order | un
 
 /**
  * SendTaskSuccess answered that the wait is closed (TaskTimedOut, TaskDoesNotExist, InvalidToken).
- * Usually a duplicate: already handled. But if the saga compensated meanwhile, the money must not be dropped.
+ * Usually a duplicate: already handled. But if the saga compensated meanwhile, the money must not be
+ * dropped; and if the order still awaits payment, the wait was retried under a new token (resumed
+ * with it) or is closing (Stripe delivers again later), never ignored.
  */
-export function decideAfterClosedWait(orderNow: Order): WebhookDecision {
+export function decideAfterClosedWait(orderNow: Order, closedToken?: string): WebhookDecision {
   if (orderNow.status === 'CANCELED' || orderNow.status === 'EXPIRED' || orderNow.status === 'REJECTED') {
     return {
       action: 'FLAG_NEEDS_ATTENTION',
       kind: 'PAID_AFTER_COMPENSATION',
       reason: `payment succeeded after the order was ${orderNow.status}`,
     };
+  }
+  if (orderNow.status === 'PENDING' || orderNow.status === 'AWAITING_PAYMENT') {
+    // Still waiting for payment: the wait was retried (a step failed after its work) and holds a
+    // new token, or is about to; or the window is closing and the compensation will decide.
+    if (orderNow.taskToken && orderNow.taskToken !== closedToken) return { action: 'RESUME_SAGA' };
+    return { action: 'RETRY_LATER', reason: 'the payment wait is being retried or closed; its outcome is not recorded yet' };
   }
   return { action: 'IGNORE', reason: `payment wait already closed (order ${orderNow.status})` };
 }

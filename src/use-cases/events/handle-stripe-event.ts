@@ -89,7 +89,7 @@ export function createHandleStripeEvent({ orders, payments, saga, flagOrderNeeds
         if (delivered === 'DELIVERED') return { action: 'RESUME_SAGA' };
         // The wait was closed: a duplicate, or the window expired and the saga compensated meanwhile.
         const orderNow = await orders.getOrder(orderId);
-        return carryOut(decideAfterClosedWait(orderNow!), event, facts, orderNow);
+        return carryOut(decideAfterClosedWait(orderNow!, order!.taskToken), event, facts, orderNow);
       }
       case 'FAIL_PAYMENT_WAIT': {
         await saga.failPaymentWait(order!.taskToken!, decision.error, decision.cause);

@@ -245,8 +245,10 @@ describe('decideWebhookAction: which order', () => {
 
 describe('decideAfterClosedWait', () => {
   const EXPECTED: Record<OrderStatus, Action> = {
-    PENDING: 'IGNORE',
-    AWAITING_PAYMENT: 'IGNORE',
+    // Still waiting for payment although the token used is closed: the wait is being retried
+    // (a step failed after its work) and its new token is not stored yet, or the window is closing.
+    PENDING: 'RETRY_LATER',
+    AWAITING_PAYMENT: 'RETRY_LATER',
     PAID: 'IGNORE',
     COMPLETED: 'IGNORE',
     NEEDS_ATTENTION: 'IGNORE',
@@ -255,8 +257,8 @@ describe('decideAfterClosedWait', () => {
     EXPIRED: 'FLAG_NEEDS_ATTENTION',
   };
 
-  test.each([...ORDER_STATUSES])('order now %s', (status) => {
-    const decision = decideAfterClosedWait(anOrder({ status }));
+  test.each([...ORDER_STATUSES])('order now %s, holding the closed token', (status) => {
+    const decision = decideAfterClosedWait(anOrder({ status, taskToken: 'tok-closed' }), 'tok-closed');
     expect(decision.action).toBe(EXPECTED[status]);
     if (decision.action === 'FLAG_NEEDS_ATTENTION') {
       expect(decision).toEqual({
@@ -264,8 +266,16 @@ describe('decideAfterClosedWait', () => {
         kind: 'PAID_AFTER_COMPENSATION',
         reason: `payment succeeded after the order was ${status}`,
       });
-    } else {
+    } else if (decision.action === 'IGNORE') {
       expect(decision).toEqual({ action: 'IGNORE', reason: `payment wait already closed (order ${status})` });
     }
+  });
+
+  // Regression (service faults): requestPayment failing after its work (a crash after the PaymentIntent
+  // existed) while the customer paid: the webhook used the failed attempt's token, was told the wait
+  // was closed, and ignored the payment; the retried wait then waited for a callback that never came
+  // (until the payment window closed).
+  test('a retried payment wait already stored a new token: resume it with that token', () => {
+    expect(decideAfterClosedWait(anOrder({ status: 'AWAITING_PAYMENT', taskToken: 'tok-new' }), 'tok-closed')).toEqual({ action: 'RESUME_SAGA' });
   });
 });

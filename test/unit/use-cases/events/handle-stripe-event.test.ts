@@ -47,6 +47,19 @@ test('a success whose wait had already closed (the window expired meanwhile): th
   });
 });
 
+test('a success whose wait closed because the wait is being retried after its work: resumed with the retried wait\'s new token', async () => {
+  saga.completePaymentWait.mockResolvedValueOnce('WAIT_CLOSED').mockResolvedValueOnce('DELIVERED');
+  orders.getOrder.mockResolvedValueOnce(anOrder({ status: 'AWAITING_PAYMENT', taskToken: 'tok-1' })).mockResolvedValueOnce(anOrder({ status: 'AWAITING_PAYMENT', taskToken: 'tok-2' }));
+  await expect(handleStripeEvent(event('payment_intent.succeeded'))).resolves.toEqual({ action: 'RESUME_SAGA' });
+  expect(saga.completePaymentWait.mock.calls.map(([token]) => token)).toEqual(['tok-1', 'tok-2']);
+});
+
+test('a success whose wait closed while the order still awaits payment with that token: retried later (5xx), not ignored', async () => {
+  saga.completePaymentWait.mockResolvedValue('WAIT_CLOSED');
+  orders.getOrder.mockResolvedValue(anOrder({ status: 'AWAITING_PAYMENT', taskToken: 'tok-1' }));
+  await expect(handleStripeEvent(event('payment_intent.succeeded'))).rejects.toThrow(RetryLater);
+});
+
 test('a decline records the PaymentIntent\'s current status and error (events come in any order), never over a success', async () => {
   payments.currentPaymentState.mockResolvedValue({ status: 'requires_payment_method', lastError: { code: 'card_declined', declineCode: 'insufficient_funds', message: 'Your card has insufficient funds.' } });
   const outcome = await handleStripeEvent(event('payment_intent.payment_failed'));
