@@ -42,6 +42,10 @@ export const config = {
   get paymentWindowSeconds() {
     return positiveInt('PAYMENT_WINDOW_SECONDS', 900);
   },
+  /** The deployment stage (serverless.yml), a dimension of the business metrics. */
+  get stage() {
+    return process.env.STAGE || 'unknown';
+  },
   /** Empty means Stripe's own API host. */
   get stripeApiBase() {
     return process.env.STRIPE_API_BASE ?? '';
