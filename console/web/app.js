@@ -326,7 +326,7 @@ function renderExecutions(page) {
 const TIMELINE_PAGE = 200;
 function renderTimeline(entries) {
   const shown = entries.slice(-TIMELINE_PAGE);
-  const rows = shown.map((e) => `<tr><td>${h(time(e.at))}</td><td class="source">${h(e.source)}</td><td class="tone-${h(e.tone)}">${h(e.title)}${e.detail ? `<details><summary>detail</summary><pre>${h(pretty(e.detail))}</pre></details>` : ''}</td></tr>`).join('');
+  const rows = shown.map((e) => `<tr><td>${h(time(e.at))}</td><td class="source">${h(e.source)}</td><td class="tone-${h(e.tone)}">${h(e.title)}${e.detail ? `<details><summary>${h(e.detailLabel ?? 'detail')}</summary><pre>${h(pretty(e.detail))}</pre></details>` : ''}</td></tr>`).join('');
   return `<h2>Timeline <span class="muted">(${entries.length} entries${entries.length > TIMELINE_PAGE ? `, the last ${TIMELINE_PAGE} shown` : ''})</span></h2>
     <table><thead><tr><th scope="col">Time</th><th scope="col">Source</th><th scope="col">What</th></tr></thead><tbody>${rows}</tbody></table>`;
 }

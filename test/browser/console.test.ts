@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildSagaGraph, readAsl } from '../../console/server/model/asl-graph';
-import { startLocalConsole } from '../../console/server/local-console';
+import { captureEmfLines, startLocalConsole } from '../../console/server/local-console';
 import type { ConsoleServer } from '../../console/server/console-server';
 import { E2e } from '../e2e/support/harness';
 
@@ -18,10 +18,12 @@ let e2e: E2e;
 let consoleServer: ConsoleServer;
 let browser: Browser;
 let page: Page;
+// The handlers' metrics, as npm start captures them for the operations page.
+const emf = captureEmfLines(process.stdout);
 
 beforeAll(async () => {
   e2e = await E2e.start();
-  consoleServer = await startLocalConsole(e2e.cloud, { port: 0, root: ROOT });
+  consoleServer = await startLocalConsole(e2e.cloud, { port: 0, root: ROOT, emfLines: emf.lines });
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_FLAGS });
 });
 
@@ -34,6 +36,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
+  emf.stop();
   await browser?.close();
   await consoleServer?.close();
   await e2e?.close();
@@ -84,7 +87,9 @@ test('an order page follows the order live from AWAITING_PAYMENT to COMPLETED af
   await e2e.stripe.paymentIntents.confirm(paymentIntentId, { payment_method: 'pm_card_visa' });
   await statusLine('COMPLETED').waitFor();
   await page.getByRole('button', { name: 'MarkCompleted: succeeded' }).waitFor();
-  await page.getByText(/webhook payment_intent\.succeeded .* attempt 1: HTTP 200/).waitFor();
+  const delivery = page.getByRole('region', { name: 'Timeline' }).getByRole('row').filter({ hasText: /webhook payment_intent\.succeeded .* attempt 1: HTTP 200 in \d+ ms/ });
+  await delivery.getByText('response body').click(); // what the webhook handler answered
+  await delivery.getByText(/"received": true/).waitFor();
 });
 
 test('a declined-then-paid order shows both attempts in the timeline', async () => {
@@ -142,6 +147,12 @@ test('a dead-lettered message is read without consuming it and redriven to its q
   await page.getByRole('button', { name: `Redrive message ${MessageId}` }).click();
   await page.getByText(new RegExp(`Message ${MessageId} sent back to inventory-updates as `)).waitFor();
   await redrive.waitFor({ state: 'detached' });
+
+  // The business metrics of the last hour, from the EMF lines the handlers printed.
+  const total = (metric: string) => page.locator(`tr[data-metric="${metric}"] .metric-total`).textContent();
+  expect(Number(await total('CheckoutAccepted'))).toBeGreaterThanOrEqual(1);
+  expect(Number(await total('OrderCompleted'))).toBeGreaterThanOrEqual(1);
+  await page.getByText('(source: emf)').waitFor();
 });
 
 test('axe finds no serious or critical violations on the list, an order page and the operations page', async () => {
