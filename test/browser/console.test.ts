@@ -10,6 +10,7 @@ import { buildSagaGraph, readAsl } from '../../console/server/model/asl-graph';
 import { captureEmfLines, startLocalConsole } from '../../console/server/local-console';
 import type { ConsoleServer } from '../../console/server/console-server';
 import { E2e } from '../e2e/support/harness';
+import { pollUntil } from '../support/poll';
 
 const ROOT = join(__dirname, '..', '..');
 const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -153,6 +154,79 @@ test('a dead-lettered message is read without consuming it and redriven to its q
   expect(Number(await total('CheckoutAccepted'))).toBeGreaterThanOrEqual(1);
   expect(Number(await total('OrderCompleted'))).toBeGreaterThanOrEqual(1);
   await page.getByText('(source: emf)').waitFor();
+});
+
+test('the cancel button cancels an order awaiting payment (the saga compensates)', async () => {
+  const { orderId } = await newOrder();
+  await openOrder(orderId);
+  await page.getByRole('button', { name: 'Cancel order' }).click();
+  await page.getByText(`POST /orders/${orderId}/cancel answered 202`).waitFor();
+  await statusLine('CANCELED').waitFor();
+  await page.getByRole('button', { name: 'CompensateOrder: succeeded' }).waitFor();
+});
+
+test('pay with 3-D Secure, then complete it from the page: the order completes', async () => {
+  const { orderId } = await newOrder();
+  await openOrder(orderId);
+  await page.getByRole('button', { name: 'Pay with test card: 3-D Secure' }).click();
+  await page.getByText(/PaymentIntent pi_\w+: requires_action/).waitFor();
+  await page.getByRole('button', { name: 'Complete 3-D Secure' }).click();
+  await page.getByText(/3-D Secure completed: succeeded/).waitFor();
+  await statusLine('COMPLETED').waitFor();
+});
+
+test('a webhook delivery resent and duplicated from the page reaches the handler again and changes nothing', async () => {
+  const { orderId, paymentIntentId } = await newOrder();
+  await e2e.stripe.paymentIntents.confirm(paymentIntentId, { payment_method: 'pm_card_visa' });
+  await e2e.waitForStatus(orderId, 'COMPLETED');
+  const { data } = await e2e.stripe.events.list({ type: 'payment_intent.succeeded', limit: 10 });
+  const eventId = data.find((event) => (event.data.object as { id: string }).id === paymentIntentId)!.id;
+  await openOrder(orderId);
+  const timeline = page.getByRole('region', { name: 'Timeline' });
+  const resent = timeline.getByText(new RegExp(`webhook payment_intent\\.succeeded ${eventId} attempt 1 \\(resent\\): HTTP 200`));
+
+  await page.getByRole('button', { name: `Resend ${eventId}` }).click();
+  await page.getByText(`${eventId} resent`).waitFor();
+  await resent.first().waitFor();
+  await page.getByRole('button', { name: `Duplicate ${eventId}` }).click();
+  await page.getByText(`${eventId} delivered twice at once`).waitFor();
+  await pollUntil('three resent deliveries in the timeline', async () => (await resent.count()) === 3, { timeoutMs: 10_000 });
+  // Deduplicated on the event id: still one PAID and one COMPLETED in the order's history.
+  const order = await e2e.order(orderId);
+  expect(order.history.map((entry) => entry.status)).toEqual(['PENDING', 'AWAITING_PAYMENT', 'PAID', 'COMPLETED']);
+});
+
+describe('a bad action input is a 4xx with an error code and message, and starts nothing', () => {
+  const action = (name: string, body: unknown) =>
+    fetch(`${consoleServer.url}/api/actions/${name}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-console-action': '1' }, body: JSON.stringify(body) });
+
+  test('an unknown card preset: 400 INVALID_INPUT, the PaymentIntent untouched', async () => {
+    const { paymentIntentId } = await newOrder();
+    const before = await e2e.stripe.paymentIntents.retrieve(paymentIntentId);
+    const response = await action('pay', { paymentIntentId, card: 'platinum' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: { code: 'INVALID_INPUT', message: '"card" must be one of visa, declined, insufficient_funds, 3ds' } });
+    const after = await e2e.stripe.paymentIntents.retrieve(paymentIntentId);
+    expect([after.status, after.payment_method]).toEqual([before.status, before.payment_method]);
+  });
+
+  test('cancel of a COMPLETED order: the API\'s 409 and its code, the order still COMPLETED', async () => {
+    const { orderId, paymentIntentId } = await newOrder();
+    await e2e.stripe.paymentIntents.confirm(paymentIntentId, { payment_method: 'pm_card_visa' });
+    await e2e.waitForStatus(orderId, 'COMPLETED');
+    const response = await action('cancel', { orderId });
+    expect(response.status).toBe(409);
+    const { error } = (await response.json()) as { error: { code: string; message: string } };
+    expect(error.code).toMatch(/^[A-Z_]+$/);
+    expect(error.message).toContain(orderId);
+    expect((await e2e.order(orderId)).status).toBe('COMPLETED');
+  });
+
+  test('an order id that is not one: 400 before any call', async () => {
+    const response = await action('cancel', { orderId: '../admin' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: { code: 'INVALID_INPUT', message: '"orderId" must be a string matching /^ord_[A-Za-z0-9_-]{22}$/' } });
+  });
 });
 
 test('axe finds no serious or critical violations on the list, an order page and the operations page', async () => {
