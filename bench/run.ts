@@ -7,7 +7,7 @@
  *
  *   npm run bench                   all parts, writes bench/results/latest.json
  *   npm run bench -- --quick        shorter load phases, writes bench/results/quick.tmp.json
- *   npm run bench -- --only saga    some parts only (bundles, engine, saga, expiry); no file written
+ *   npm run bench -- --only saga    some parts only (bundles, engine, saga, expiry, console); no file written
  */
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -28,6 +28,7 @@ const PARTS: Array<{ name: string; script: string; limitMs: number }> = [
   { name: 'engine', script: 'bench/parts/engine.ts', limitMs: 60_000 },
   { name: 'saga', script: 'bench/parts/saga.ts', limitMs: 240_000 },
   { name: 'expiry', script: 'bench/parts/expiry.ts', limitMs: 120_000 },
+  { name: 'console', script: 'bench/parts/console.ts', limitMs: 300_000 },
 ];
 
 function runPart(part: (typeof PARTS)[number]): Promise<any> {

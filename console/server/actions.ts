@@ -87,6 +87,13 @@ function str(body: Record<string, unknown>, key: string, pattern?: RegExp): stri
   return value;
 }
 
+/** The product API refused the action (a 4xx: the order cannot do that now): passed on with its own code. */
+function refused(reply: { status: number; body: any; text: string }, request: string): void {
+  if (reply.status < 400) return;
+  const error = reply.body?.error;
+  throw new ActionError(reply.status < 500 ? reply.status : 502, error?.code ?? 'API_REFUSED', `${request} answered ${reply.status}: ${error?.message ?? reply.text}`);
+}
+
 const ORDER_ID = /^ord_[A-Za-z0-9_-]{22}$/;
 const FUNCTION_NAME = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 
@@ -135,12 +142,14 @@ export async function runAction(target: ConsoleTarget, name: string, body: Recor
     case 'cancel': {
       const orderId = str(body, 'orderId', ORDER_ID);
       const reply = await call(`${requireApi(target)}/orders/${orderId}/cancel`, { method: 'POST' });
-      return { ok: reply.status === 202, message: `POST /orders/${orderId}/cancel answered ${reply.status}${reply.body?.error ? `: ${reply.body.error.message}` : ''}`, command: cmd.cancel(orderId) };
+      refused(reply, `POST /orders/${orderId}/cancel`);
+      return { ok: true, message: `POST /orders/${orderId}/cancel answered ${reply.status}`, command: cmd.cancel(orderId) };
     }
     case 'resume': {
       const orderId = str(body, 'orderId', ORDER_ID);
       const reply = await call(`${requireApi(target)}/admin/orders/${orderId}/resume`, { method: 'POST', headers: { 'x-api-key': target.adminApiKey ?? '' } });
-      return { ok: reply.status < 300, message: `POST /admin/orders/${orderId}/resume answered ${reply.status}${reply.body?.error ? `: ${reply.body.error.message}` : ''}`, command: cmd.resume(orderId) };
+      refused(reply, `POST /admin/orders/${orderId}/resume`);
+      return { ok: true, message: `POST /admin/orders/${orderId}/resume answered ${reply.status}`, command: cmd.resume(orderId) };
     }
     case 'redrive': {
       const queue = str(body, 'queue');

@@ -96,6 +96,17 @@ function stream(req: IncomingMessage, res: ServerResponse, intervalMs: number, l
   void tick();
 }
 
+/** The last answer of `load` for `ttlMs`; an empty answer (the API not reachable yet) is not kept. */
+function cachedFor<T extends unknown[]>(ttlMs: number, load: () => Promise<T>): () => Promise<T> {
+  let kept: { at: number; value: T } | undefined;
+  return async () => {
+    if (kept && Date.now() - kept.at < ttlMs) return kept.value;
+    const value = await load();
+    kept = value.length ? { at: Date.now(), value } : undefined;
+    return value;
+  };
+}
+
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
   const target = createTarget(options);
   const graph: SagaGraph = buildSagaGraph(readAsl(options.aslPath));
@@ -118,7 +129,9 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     functionOfState: Object.fromEntries(graph.states.filter((state) => state.functionName).map((state) => [state.name, state.functionName])),
   });
 
-  const products = async (): Promise<Array<{ sku: string; name: string; price: number; currency: string }>> => {
+  // The catalogue presets of "New test order": every page load asks for them, and each answer costs a
+  // Lambda invocation and an inventory read; prices change rarely, so a 30 s cache.
+  const products = cachedFor(30_000, async (): Promise<Array<{ sku: string; name: string; price: number; currency: string }>> => {
     if (!target.apiUrl) return [];
     try {
       const response = await fetch(`${target.apiUrl}/products`);
@@ -127,7 +140,7 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     } catch {
       return [];
     }
-  };
+  });
 
   const ordersList = async (params: URLSearchParams) => {
     const [page, needsAttention] = await Promise.all([

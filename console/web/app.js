@@ -326,7 +326,7 @@ function renderExecutions(page) {
 const TIMELINE_PAGE = 200;
 function renderTimeline(entries) {
   const shown = entries.slice(-TIMELINE_PAGE);
-  const rows = shown.map((e) => `<tr><td>${h(time(e.at))}</td><td class="source">${h(e.source)}</td><td class="tone-${h(e.tone)}">${h(e.title)}${e.detail ? `<details><summary>detail</summary><pre>${h(pretty(e.detail))}</pre></details>` : ''}</td></tr>`).join('');
+  const rows = shown.map((e) => `<tr><td>${h(time(e.at))}</td><td class="source">${h(e.source)}</td><td class="tone-${h(e.tone)}">${h(e.title)}${e.detail ? `<details><summary>${h(e.detailLabel ?? 'detail')}</summary><pre>${h(pretty(e.detail))}</pre></details>` : ''}</td></tr>`).join('');
   return `<h2>Timeline <span class="muted">(${entries.length} entries${entries.length > TIMELINE_PAGE ? `, the last ${TIMELINE_PAGE} shown` : ''})</span></h2>
     <table><thead><tr><th scope="col">Time</th><th scope="col">Source</th><th scope="col">What</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
@@ -448,11 +448,15 @@ function renderOperations() {
     section('ops-metrics', ops.metrics, (metrics) => {
       const rows = metrics.series.map((s) => {
         const max = Math.max(1, ...s.points);
-        const bars = s.points.map((v) => `<span style="height:${Math.round((v / max) * 40)}px" title="${v}"></span>`).join('');
-        return `<tr><th scope="row">${h(s.name)}</th><td>${h(s.total)}</td><td><div class="bars" role="img" aria-label="${h(s.name)} per minute, last hour: ${h(s.total)} in all">${bars}</div></td></tr>`;
+        const timed = s.unit === 'Milliseconds';
+        const unit = timed ? ' ms' : '';
+        const bars = s.points.map((v) => `<span style="height:${Math.round((v / max) * 40)}px" title="${v}${unit}"></span>`).join('');
+        const total = timed ? `${s.total} ms average (${s.samples} orders)` : `${s.total}`;
+        const label = timed ? `${s.name}, average per minute, last hour: ${total}` : `${s.name} per minute, last hour: ${s.total} in all`;
+        return `<tr data-metric="${h(s.name)}"><th scope="row">${h(s.name)}</th><td class="metric-total">${h(total)}</td><td><div class="bars" role="img" aria-label="${h(label)}">${bars}</div></td></tr>`;
       }).join('');
       return `<h2>Business metrics, last hour <span class="muted">(source: ${h(metrics.source)})</span></h2>${metrics.note ? `<p class="muted">${h(metrics.note)}</p>` : ''}
-        <table><thead><tr><th scope="col">Metric</th><th scope="col">Total</th><th scope="col">Per minute</th></tr></thead><tbody>${rows}</tbody></table>`;
+        <table><thead><tr><th scope="col">Metric</th><th scope="col">Last hour</th><th scope="col">Per minute</th></tr></thead><tbody>${rows}</tbody></table>`;
     }, changes);
     if (changes.length) announce(`Updated: ${changes.join(', ')}`);
   });

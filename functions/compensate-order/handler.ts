@@ -1,4 +1,5 @@
 import * as inventory from '../../src/adapters/inventory-repository';
+import * as metrics from '../../src/adapters/metrics';
 import * as opsAlerts from '../../src/adapters/ops-alerts';
 import * as orders from '../../src/adapters/orders-repository';
 import * as payments from '../../src/adapters/payments';
@@ -10,7 +11,8 @@ const compensateOrder = createCompensateOrder({
   orders,
   inventory,
   payments,
-  flagOrderNeedsAttention: createFlagOrderNeedsAttention({ orders, opsAlerts }),
+  flagOrderNeedsAttention: createFlagOrderNeedsAttention({ orders, opsAlerts, metrics }),
+  metrics,
 });
 
 interface CompensateEvent {

@@ -2,6 +2,7 @@ import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempo
 import { IdempotencyAlreadyInProgressError, IdempotencyValidationError } from '@aws-lambda-powertools/idempotency';
 import { idempotencyStore } from '../../src/adapters/idempotency-store';
 import * as inventory from '../../src/adapters/inventory-repository';
+import * as metrics from '../../src/adapters/metrics';
 import * as orders from '../../src/adapters/orders-repository';
 import * as saga from '../../src/adapters/saga';
 import { httpHandler, HttpError, idempotencyKey, json, parseJsonBody } from '../../src/commons/http';
@@ -47,7 +48,7 @@ export function createCheckoutHandler({ acceptCheckout, persistenceStore }: { ac
 }
 
 export const handler = createCheckoutHandler({
-  acceptCheckout: createAcceptCheckout({ inventory, orders, saga }),
+  acceptCheckout: createAcceptCheckout({ inventory, orders, saga, metrics }),
   persistenceStore: idempotencyStore(),
 });
 

@@ -1,9 +1,10 @@
+import * as metrics from '../../src/adapters/metrics';
 import * as opsAlerts from '../../src/adapters/ops-alerts';
 import * as orders from '../../src/adapters/orders-repository';
 import { logOrder, withLogging } from '../../src/commons/logger';
 import { createFlagOrderNeedsAttention } from '../../src/use-cases/saga/flag-needs-attention';
 
-const flagOrderNeedsAttention = createFlagOrderNeedsAttention({ orders, opsAlerts });
+const flagOrderNeedsAttention = createFlagOrderNeedsAttention({ orders, opsAlerts, metrics });
 
 interface FlagEvent {
   orderId: string;

@@ -1,5 +1,6 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { idempotencyStore } from '../../src/adapters/idempotency-store';
+import * as metrics from '../../src/adapters/metrics';
 import * as opsAlerts from '../../src/adapters/ops-alerts';
 import * as orders from '../../src/adapters/orders-repository';
 import * as payments from '../../src/adapters/payments';
@@ -19,7 +20,8 @@ const reconcilePayments = createReconcilePayments({
       orders,
       payments,
       saga,
-      flagOrderNeedsAttention: createFlagOrderNeedsAttention({ orders, opsAlerts }),
+      flagOrderNeedsAttention: createFlagOrderNeedsAttention({ orders, opsAlerts, metrics }),
+      metrics,
     }),
     persistenceStore: idempotencyStore(),
   }),

@@ -1,6 +1,7 @@
 import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { idempotencyStore } from '../../src/adapters/idempotency-store';
+import * as metrics from '../../src/adapters/metrics';
 import * as opsAlerts from '../../src/adapters/ops-alerts';
 import * as orders from '../../src/adapters/orders-repository';
 import * as payments from '../../src/adapters/payments';
@@ -76,7 +77,8 @@ export const handler = createStripeWebhookHandler({
     orders,
     payments,
     saga,
-    flagOrderNeedsAttention: createFlagOrderNeedsAttention({ orders, opsAlerts }),
+    flagOrderNeedsAttention: createFlagOrderNeedsAttention({ orders, opsAlerts, metrics }),
+    metrics,
   }),
   persistenceStore: idempotencyStore(),
   webhookSecret: () => requireSecret('stripeWebhookSecret'),

@@ -26,6 +26,8 @@ export interface DeliveryAttempt {
   resend: boolean;
   statusCode: number | null;
   error: string | null;
+  /** What the endpoint answered, cut at RESPONSE_BODY_LIMIT bytes (as Stripe's dashboard shows it); null without a response. */
+  responseBody: string | null;
   at: string;
   durationMs: number;
   /** When the attempt failed and another one is scheduled: in how long. */
@@ -62,6 +64,9 @@ export interface WebhookDispatcherOptions {
   /** Called once per event, on its first 2xx (Stripe then lowers `pending_webhooks`). */
   onDelivered: (event: StripeEvent) => void;
 }
+
+/** How much of an endpoint's answer an attempt keeps. */
+export const RESPONSE_BODY_LIMIT = 2048;
 
 /** First attempts start in event order; like Stripe's, they may complete in any order. */
 const MAX_CONCURRENT_DELIVERIES = 8;
@@ -184,7 +189,7 @@ export class WebhookDispatcher {
     const started = Date.now();
     if (this.outage().active) {
       this.droppedAttempts++;
-      this.recordAttempt(job, null, OUTAGE_ERROR, started);
+      this.recordAttempt(job, null, OUTAGE_ERROR, started, null);
       return Promise.resolve();
     }
     // A fresh timestamp and signature on every attempt, so retries pass the receiver's tolerance check.
@@ -194,11 +199,13 @@ export class WebhookDispatcher {
     let request!: http.ClientRequest;
     const done = new Promise<void>((resolve) => {
       let settled = false;
+      const body: Buffer[] = [];
+      let kept = 0;
       const finish = (statusCode: number | null, error: string | null) => {
         if (settled) return;
         settled = true;
         this.inFlight.delete(request);
-        this.recordAttempt(job, statusCode, error, started);
+        this.recordAttempt(job, statusCode, error, started, statusCode === null ? null : bodyText(Buffer.concat(body), kept));
         resolve();
       };
       request = transport.request(url, {
@@ -215,7 +222,11 @@ export class WebhookDispatcher {
       });
       request.setTimeout(timeoutMs, () => request.destroy(new Error(`no response within ${timeoutMs} ms`)));
       request.on('response', (response) => {
-        response.resume();
+        response.on('data', (chunk: Buffer) => {
+          // Read to the end (the socket is freed), keep the first bytes only.
+          if (kept <= RESPONSE_BODY_LIMIT) body.push(chunk.subarray(0, RESPONSE_BODY_LIMIT + 1 - kept));
+          kept += chunk.length;
+        });
         response.on('end', () => finish(response.statusCode ?? null, null));
         response.on('close', () => finish(response.statusCode ?? null, null));
       });
@@ -226,7 +237,7 @@ export class WebhookDispatcher {
     return done;
   }
 
-  private recordAttempt(job: DeliveryJob, statusCode: number | null, error: string | null, started: number): void {
+  private recordAttempt(job: DeliveryJob, statusCode: number | null, error: string | null, started: number, responseBody: string | null): void {
     if (job.generation !== this.generation) return;
     const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
     const { maxAttempts, retryBaseDelayMs } = this.options.config();
@@ -242,6 +253,7 @@ export class WebhookDispatcher {
       resend: job.resend,
       statusCode,
       error,
+      responseBody,
       at: new Date(started).toISOString(),
       durationMs: Date.now() - started,
       nextRetryInMs: delay,
@@ -263,6 +275,12 @@ export class WebhookDispatcher {
       this.retryTimers.add(timer);
     }
   }
+}
+
+/** The body as text, cut at RESPONSE_BODY_LIMIT bytes (received: how many bytes came in all). */
+function bodyText(head: Buffer, received: number): string {
+  if (received <= RESPONSE_BODY_LIMIT) return head.toString('utf8');
+  return `${head.subarray(0, RESPONSE_BODY_LIMIT).toString('utf8')}… (truncated)`;
 }
 
 /** Origin and path only: a query string may carry a token. */

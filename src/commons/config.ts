@@ -49,6 +49,11 @@ export const config = {
   get reconcileLookBackSeconds() {
     return positiveInt('RECONCILE_LOOK_BACK_SECONDS', this.paymentWindowSeconds + 600);
   },
+
+  /** The deployment stage (serverless.yml), a dimension of the business metrics. */
+  get stage() {
+    return process.env.STAGE || 'unknown';
+  },
   /** Empty means Stripe's own API host. */
   get stripeApiBase() {
     return process.env.STRIPE_API_BASE ?? '';

@@ -5,6 +5,7 @@
  * Type-only imports: nothing here loads an adapter or an SDK.
  */
 import type * as inventoryRepository from '../adapters/inventory-repository';
+import type * as metrics from '../adapters/metrics';
 import type * as opsAlerts from '../adapters/ops-alerts';
 import type * as ordersRepository from '../adapters/orders-repository';
 import type * as payments from '../adapters/payments';
@@ -19,3 +20,4 @@ export type QueuesPort = typeof queues;
 export type SagaPort = typeof saga;
 export type OpsAlertsPort = typeof opsAlerts;
 export type SecretsPort = typeof secrets;
+export type MetricsPort = typeof metrics;

@@ -1,11 +1,14 @@
 /**
  * The console's data layer against the local cloud, only through the AWS and Stripe APIs (endpoints
  * and keys, as for a deployed stage): the list by index, newest first and paginated, search, the
- * executions and histories of an order, DLQ peeks that consume nothing.
+ * executions and histories of an order, DLQ peeks that consume nothing; and the business metrics
+ * from the EMF lines the handlers print, captured from stdout as `npm start` does.
  */
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { captureEmfLines } from '../../console/server/local-console';
 import { executionsOf, historyOf } from '../../console/server/data/executions';
+import { metricsOfLastHour } from '../../console/server/data/metrics';
 import { countByStatus, findOrder, listOrders } from '../../console/server/data/orders';
 import { peekDlqs } from '../../console/server/data/queues';
 import { createTarget, closeTarget, type ConsoleTarget } from '../../console/server/target';
@@ -13,6 +16,7 @@ import { E2e } from '../e2e/support/harness';
 
 let e2e: E2e;
 let target: ConsoleTarget;
+const emf = captureEmfLines(process.stdout);
 
 beforeAll(async () => {
   e2e = await E2e.start();
@@ -29,6 +33,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  emf.stop();
   if (target) closeTarget(target);
   await e2e?.close();
 });
@@ -80,4 +85,19 @@ test('peeking at a DLQ consumes nothing: the message is visible again at once', 
     new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
   );
   expect(Attributes).toEqual({ ApproximateNumberOfMessages: '1', ApproximateNumberOfMessagesNotVisible: '0' });
+});
+
+test('after a completed order the metrics of the last hour count it: accepted, time to AWAITING_PAYMENT, completed', async () => {
+  const { orderId } = await e2e.checkout([{ sku: 'MUG-LOGO', quantity: 1 }]);
+  const awaiting = await e2e.waitForStatus(orderId, 'AWAITING_PAYMENT');
+  await e2e.stripe.paymentIntents.confirm(awaiting.payment.paymentIntentId!, { payment_method: 'pm_card_visa' });
+  await e2e.waitForStatus(orderId, 'COMPLETED');
+
+  const view = await metricsOfLastHour({ ...target, local: { controlUrl: e2e.cloud.apiUrl, metricLines: emf.lines, functionOfState: {} } });
+  const series = Object.fromEntries(view.series.map((s) => [s.name, s]));
+  expect(view.source).toBe('emf');
+  expect(series.CheckoutAccepted.total).toBeGreaterThanOrEqual(1);
+  expect(series.OrderCompleted.total).toBeGreaterThanOrEqual(1);
+  expect(series.CheckoutToAwaitingPaymentTime.samples).toBeGreaterThanOrEqual(1);
+  expect(series.PaymentToCompletedTime.samples).toBeGreaterThanOrEqual(1);
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readZip } from '../../bench/lib/zip';
+import { BUSINESS_METRICS } from '../../src/domain/business-metrics';
 
 const root = join(__dirname, '..', '..');
 type Resource = { Type: string; Properties?: any; DependsOn?: string | string[] };
@@ -197,6 +198,30 @@ describe('serverless package', () => {
       }
     }
     expect(offenders).toEqual([]);
+  });
+
+  test('the dashboard charts every business metric as the handlers emit it, beside executions failed, Lambda errors and throttles, DLQ depth', () => {
+    const [, dashboard] = ofType('AWS::CloudWatch::Dashboard')[0];
+    const body = JSON.parse(dashboard.Properties.DashboardBody['Fn::Sub'].replace(/\$\{AWS::(\w+)\}/g, 'PSEUDO_$1'));
+    // Each metric row in full (CloudWatch's "." repeats the previous row's entry at that position).
+    const rows: string[][] = [];
+    for (const widget of body.widgets) {
+      let previous: string[] = [];
+      for (const row of widget.properties.metrics ?? []) {
+        const names = row.filter((part: unknown) => typeof part === 'string').map((part: string, i: number) => (part === '.' ? previous[i] : part));
+        rows.push(names);
+        previous = names;
+      }
+    }
+    const has = (...row: string[]) => rows.some((r) => JSON.stringify(r) === JSON.stringify(row));
+    for (const name of BUSINESS_METRICS) expect([name, has('CheckoutSaga', name, 'service', 'checkout-saga', 'stage', 'dev')]).toEqual([name, true]);
+    expect(has('AWS/States', 'ExecutionsFailed', 'StateMachineArn', 'arn:PSEUDO_Partition:states:PSEUDO_Region:PSEUDO_AccountId:stateMachine:checkout-saga-dev-checkout')).toBe(true);
+    for (const [, fn] of ofType('AWS::Lambda::Function')) {
+      for (const metric of ['Errors', 'Throttles']) expect([metric, has('AWS/Lambda', metric, 'FunctionName', fn.Properties.FunctionName)]).toEqual([metric, true]);
+    }
+    for (const dlq of ['checkout-saga-dev-inventory-updates-dlq', 'checkout-saga-dev-fulfilment-requests-dlq']) {
+      expect([dlq, has('AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', dlq)]).toEqual([dlq, true]);
+    }
   });
 
   test('no secret value in the template; secrets are SSM parameter names', () => {

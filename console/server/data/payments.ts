@@ -35,7 +35,8 @@ export interface DeliveryView {
   durationMs?: number;
   resend?: boolean;
   copy?: number;
-  responseBody?: string;
+  /** What the endpoint answered (the emulator keeps the first 2 KB). */
+  responseBody?: string | null;
 }
 
 export async function paymentIntentOf(target: ConsoleTarget, id: string): Promise<PaymentView | undefined> {

@@ -11,6 +11,8 @@ export interface TimelineEntry {
   source: TimelineSource;
   title: string;
   detail?: string;
+  /** What the detail is, when not a plain detail (a webhook attempt's response body). */
+  detailLabel?: string;
   /** ok | error | info: how the entry is marked. */
   tone: 'ok' | 'error' | 'info';
 }
@@ -19,7 +21,7 @@ export interface TimelineInput {
   statusHistory: Array<{ status: string; at: string }>;
   executions: Array<{ name: string; events: HistoryEvent[] }>;
   stripeEvents: Array<{ id: string; type: string; at: string; requestId?: string | null; idempotencyKey?: string | null }>;
-  deliveries: Array<{ eventId: string; type: string; attempt: number; statusCode: number | null; error: string | null; at: string; durationMs?: number; resend?: boolean; responseBody?: string }>;
+  deliveries: Array<{ eventId: string; type: string; attempt: number; statusCode: number | null; error: string | null; at: string; durationMs?: number; resend?: boolean; responseBody?: string | null }>;
   alerts: Array<{ at: string; step?: string; error?: string; reason?: string }>;
   dlqMessages: Array<{ queue: string; messageId: string; sentAt?: string }>;
 }
@@ -76,7 +78,7 @@ export function buildTimeline(input: TimelineInput): TimelineEntry[] {
       at: delivery.at,
       source: 'webhook',
       title: `webhook ${delivery.type} ${delivery.eventId} attempt ${delivery.attempt}${delivery.resend ? ' (resent)' : ''}: ${outcome}${delivery.durationMs !== undefined ? ` in ${delivery.durationMs} ms` : ''}`,
-      detail: delivery.responseBody ?? delivery.error ?? undefined,
+      ...(delivery.responseBody ? { detail: delivery.responseBody, detailLabel: 'response body' } : delivery.error ? { detail: delivery.error, detailLabel: 'error' } : {}),
       tone: ok ? 'ok' : 'error',
     });
   }

@@ -4,7 +4,7 @@ import { logger, logOrder } from '../../commons/logger';
 import { newOrderId, type Order, type ShippingAddress } from '../../domain/order';
 import { priceCart, type CartLine } from '../../domain/pricing';
 import { nowIso } from '../../commons/clock';
-import type { InventoryPort, OrdersPort, SagaPort } from '../ports';
+import type { InventoryPort, MetricsPort, OrdersPort, SagaPort } from '../ports';
 
 export interface CheckoutRequest {
   items: CartLine[];
@@ -16,9 +16,10 @@ export interface AcceptCheckoutDeps {
   inventory: Pick<InventoryPort, 'getCatalogue'>;
   orders: Pick<OrdersPort, 'createOrder' | 'transitionOrder'>;
   saga: Pick<SagaPort, 'startCheckoutExecution'>;
+  metrics: Pick<MetricsPort, 'countEvent'>;
 }
 
-export function createAcceptCheckout({ inventory, orders, saga }: AcceptCheckoutDeps) {
+export function createAcceptCheckout({ inventory, orders, saga, metrics }: AcceptCheckoutDeps) {
   async function acceptCheckout(request: CheckoutRequest) {
     const catalogue = await inventory.getCatalogue(request.items.map((line) => line.sku));
     const priced = priceCart(request.items, catalogue, request.shippingAddress.country, config.shipping);
@@ -46,8 +47,10 @@ export function createAcceptCheckout({ inventory, orders, saga }: AcceptCheckout
       // Nothing is reserved yet; close the order so it never sits PENDING without a saga.
       logger.error('Could not start the checkout saga', { error: error as Error });
       await orders.transitionOrder(orderId, 'REJECTED', nowIso(), { set: { failureReason: 'Checkout could not be started' } });
+      metrics.countEvent('CheckoutRejected');
       throw error;
     }
+    metrics.countEvent('CheckoutAccepted');
     logger.info('Checkout accepted', { total: order.amounts.total, currency: order.amounts.currency, lines: order.items.length });
     return {
       orderId,

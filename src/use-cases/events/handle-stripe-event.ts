@@ -13,7 +13,7 @@ import {
   type WebhookDecision,
 } from '../../domain/webhook-decision';
 import { nowIso } from '../../commons/clock';
-import type { OrdersPort, PaymentsPort, SagaPort } from '../ports';
+import type { MetricsPort, OrdersPort, PaymentsPort, SagaPort } from '../ports';
 import type { FlagOrderNeedsAttention } from '../saga/flag-needs-attention';
 
 /** The token is not stored yet: the webhook answers 5xx so Stripe delivers the event again. */
@@ -29,6 +29,7 @@ export interface HandleStripeEventDeps {
   payments: Pick<PaymentsPort, 'currentPaymentState' | 'paymentErrorOf'>;
   saga: Pick<SagaPort, 'completePaymentWait' | 'failPaymentWait'>;
   flagOrderNeedsAttention: FlagOrderNeedsAttention;
+  metrics: Pick<MetricsPort, 'countEvent'>;
 }
 
 function factsOf(event: StripeEvent, paymentErrorOf: PaymentsPort['paymentErrorOf']): PaymentIntentFacts | undefined {
@@ -50,7 +51,7 @@ export interface WebhookOutcome {
   detail?: string;
 }
 
-export function createHandleStripeEvent({ orders, payments, saga, flagOrderNeedsAttention }: HandleStripeEventDeps) {
+export function createHandleStripeEvent({ orders, payments, saga, flagOrderNeedsAttention, metrics }: HandleStripeEventDeps) {
   /** Decides (src/domain/webhook-decision.ts) and carries out what one verified Stripe event means. */
   async function handleStripeEvent(event: StripeEvent): Promise<WebhookOutcome> {
     const facts = factsOf(event, payments.paymentErrorOf);
@@ -115,6 +116,8 @@ export function createHandleStripeEvent({ orders, payments, saga, flagOrderNeeds
           PRE_PAYMENT_STATUSES,
           { paymentStatusNotIn: ['succeeded'] },
         );
+        // One count per payment_failed event: the webhook handler has deduplicated it on its id.
+        if (decision.action === 'RECORD_DECLINE') metrics.countEvent('PaymentDeclined');
         return { action: decision.action, detail: lastError?.declineCode ?? lastError?.code ?? current.status };
       }
       case 'FLAG_NEEDS_ATTENTION':

@@ -8,7 +8,8 @@ import { compensationCause, planCompensation } from '../../domain/compensation';
 import { InvalidOrderState } from '../../domain/errors';
 import { stockLines } from '../../domain/order';
 import { FINAL_STATUSES } from '../../domain/order-status';
-import type { InventoryPort, OrdersPort, PaymentsPort } from '../ports';
+import type { InventoryPort, MetricsPort, OrdersPort, PaymentsPort } from '../ports';
+import type { CountedEvent } from '../../domain/business-metrics';
 import type { FlagOrderNeedsAttention } from './flag-needs-attention';
 
 export type CompensationOutcome = 'PAYMENT_SUCCEEDED' | 'NEEDS_ATTENTION' | 'CLOSED' | 'FAILED_BEFORE_PAYMENT';
@@ -18,9 +19,13 @@ export interface CompensateOrderDeps {
   inventory: Pick<InventoryPort, 'releaseStock'>;
   payments: Pick<PaymentsPort, 'cancelPaymentIntent'>;
   flagOrderNeedsAttention: FlagOrderNeedsAttention;
+  metrics: Pick<MetricsPort, 'countEvent'>;
 }
 
-export function createCompensateOrder({ orders, inventory, payments, flagOrderNeedsAttention }: CompensateOrderDeps) {
+/** The metric of each status a compensation ends in. */
+const CLOSING_EVENT: Record<string, CountedEvent> = { EXPIRED: 'OrderExpired', CANCELED: 'OrderCanceled', REJECTED: 'CheckoutRejected' };
+
+export function createCompensateOrder({ orders, inventory, payments, flagOrderNeedsAttention, metrics }: CompensateOrderDeps) {
   /**
    * Before payment: cancel the PaymentIntent first (race rule: if it already succeeded, the order is
    * paid and goes forward), then release the stock and record why.
@@ -67,6 +72,9 @@ export function createCompensateOrder({ orders, inventory, payments, flagOrderNe
           set: { failureReason: plan.failureReason, 'payment.status': cancellation.result === 'CANCELED' ? 'canceled' : undefined },
           remove: ['taskToken', 'payment.clientSecret'],
         });
+        // Counted by the write that closed the order, so a retried compensation does not count it again.
+        const closing = CLOSING_EVENT[plan.status];
+        if (closing) metrics.countEvent(closing);
       } catch (failure) {
         // A retry of this compensation: the order already ended where it had to (the refusal says where it is).
         if (!(failure instanceof InvalidOrderState) || failure.details.from !== plan.status) throw failure;

@@ -7,7 +7,7 @@ import { InvalidOrderState } from '../../domain/errors';
 import { NEEDS_ATTENTION_CUSTOMER_MESSAGE, type AttentionKind, type Order } from '../../domain/order';
 import { RUNBOOK } from '../../domain/ops-alert';
 import { nowIso } from '../../commons/clock';
-import type { OpsAlertsPort, OrdersPort } from '../ports';
+import type { MetricsPort, OpsAlertsPort, OrdersPort } from '../ports';
 
 export interface NeedsAttentionReport {
   orderId: string;
@@ -29,11 +29,12 @@ export interface NeedsAttentionReport {
 export interface FlagNeedsAttentionDeps {
   orders: Pick<OrdersPort, 'getOrder' | 'transitionOrder' | 'updateOrder'>;
   opsAlerts: Pick<OpsAlertsPort, 'publishOpsAlert'>;
+  metrics: Pick<MetricsPort, 'countEvent'>;
 }
 
 export type FlagOrderNeedsAttention = (report: NeedsAttentionReport) => Promise<Order>;
 
-export function createFlagOrderNeedsAttention({ orders, opsAlerts }: FlagNeedsAttentionDeps): FlagOrderNeedsAttention {
+export function createFlagOrderNeedsAttention({ orders, opsAlerts, metrics }: FlagNeedsAttentionDeps): FlagOrderNeedsAttention {
   return async function flagOrderNeedsAttention(report) {
     const at = nowIso();
     const flag = {
@@ -46,6 +47,7 @@ export function createFlagOrderNeedsAttention({ orders, opsAlerts }: FlagNeedsAt
     let order: Order;
     try {
       order = await orders.transitionOrder(report.orderId, 'NEEDS_ATTENTION', at, { set: flag });
+      metrics.countEvent('NeedsAttentionRaised');
     } catch (error) {
       if (!(error instanceof InvalidOrderState) || error.details.from !== 'NEEDS_ATTENTION') throw error;
       // Already flagged: read it whole to see whether this flag was alerted or a resume failed.
@@ -57,8 +59,10 @@ export function createFlagOrderNeedsAttention({ orders, opsAlerts }: FlagNeedsAt
       const resumeFailed = order.attention?.resumeRequestedAt
         ? await orders.updateOrder(report.orderId, { set: flag }, ['NEEDS_ATTENTION'], { present: ['attention.resumeRequestedAt'] })
         : undefined;
-      if (resumeFailed) order = resumeFailed;
-      else if (order.attention && 'alertedAt' in order.attention) {
+      if (resumeFailed) {
+        order = resumeFailed;
+        metrics.countEvent('NeedsAttentionRaised'); // raised again: the operator's resume failed
+      } else if (order.attention && 'alertedAt' in order.attention) {
         logger.info('Order already flagged and alerted', { step: report.step });
         return order;
       }

@@ -8,14 +8,15 @@ import { logger } from '../../commons/logger';
 import { nowIso } from '../../commons/clock';
 import { InvalidOrderState, OrderCanceled } from '../../domain/errors';
 import { PRE_PAYMENT_STATUSES } from '../../domain/order-status';
-import type { OrdersPort, PaymentsPort } from '../ports';
+import type { MetricsPort, OrdersPort, PaymentsPort } from '../ports';
 
 export interface RequestPaymentDeps {
   orders: Pick<OrdersPort, 'updateOrder' | 'transitionOrder'>;
   payments: Pick<PaymentsPort, 'createPaymentIntent' | 'cancelPaymentIntent'>;
+  metrics: Pick<MetricsPort, 'recordDuration'>;
 }
 
-export function createRequestPayment({ orders, payments }: RequestPaymentDeps) {
+export function createRequestPayment({ orders, payments, metrics }: RequestPaymentDeps) {
   /**
    * The payment wait's task: store the token first (so the webhook can always resume), then create
    * the PaymentIntent (idempotent per order) and show AWAITING_PAYMENT.
@@ -41,8 +42,11 @@ export function createRequestPayment({ orders, payments }: RequestPaymentDeps) {
       recorded = (await orders.updateOrder(orderId, { set: payment }, ['AWAITING_PAYMENT'], notClosing)) !== undefined;
     } else {
       try {
-        await orders.transitionOrder(orderId, 'AWAITING_PAYMENT', nowIso(), { set: payment }, notClosing);
+        const at = nowIso();
+        await orders.transitionOrder(orderId, 'AWAITING_PAYMENT', at, { set: payment }, notClosing);
         recorded = true;
+        // Only the write that moved the order measures it: a retried task finds it AWAITING_PAYMENT already.
+        metrics.recordDuration('CheckoutToAwaitingPaymentTime', Date.parse(at) - Date.parse(order.createdAt));
       } catch (error) {
         if (!(error instanceof InvalidOrderState)) throw error;
         recorded = false;

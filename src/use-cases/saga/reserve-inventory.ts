@@ -6,14 +6,15 @@ import { logger } from '../../commons/logger';
 import { nowIso } from '../../commons/clock';
 import { InvalidOrderState, OutOfStock } from '../../domain/errors';
 import { stockLines } from '../../domain/order';
-import type { InventoryPort, OrdersPort } from '../ports';
+import type { InventoryPort, MetricsPort, OrdersPort } from '../ports';
 
 export interface ReserveInventoryDeps {
   orders: Pick<OrdersPort, 'requireOrder' | 'transitionOrder'>;
   inventory: Pick<InventoryPort, 'reserveStock'>;
+  metrics: Pick<MetricsPort, 'countEvent'>;
 }
 
-export function createReserveInventory({ orders, inventory }: ReserveInventoryDeps) {
+export function createReserveInventory({ orders, inventory, metrics }: ReserveInventoryDeps) {
   /** Step 1: all lines or none. Out of stock records REJECTED (with the SKU) and throws OutOfStock. */
   return async function reserveInventory(orderId: string) {
     const order = await orders.requireOrder(orderId);
@@ -27,6 +28,7 @@ export function createReserveInventory({ orders, inventory }: ReserveInventoryDe
     } catch (error) {
       if (!(error instanceof OutOfStock)) throw error;
       await orders.transitionOrder(orderId, 'REJECTED', nowIso(), { set: { failureReason: error.message } });
+      metrics.countEvent('CheckoutRejected');
       logger.info('Order rejected: out of stock', { sku: error.sku });
       throw error;
     }

@@ -36,7 +36,7 @@ test('the cache key covers every file serverless.yml pulls in and the environmen
   expect(files).toEqual(
     expect.arrayContaining(['serverless.yml', 'functions/create-checkout/function.yml', 'resources/messaging.yml', 'stepfunctions/checkout.asl.yml']),
   );
-  expect(files).toHaveLength(1 + 15 + 3 + 1);
+  expect(files).toHaveLength(1 + 15 + 4 + 1); // serverless.yml, function.yml, resources/*.yml, the ASL
   const base = serviceCacheKey(REPO_ROOT, STAGE, {});
   for (const name of ['PAYMENT_WINDOW_SECONDS', 'STRIPE_API_BASE', 'LOG_LEVEL', 'AWS_REGION', 'RECONCILE_LOOK_BACK_SECONDS']) {
     expect(serviceCacheKey(REPO_ROOT, STAGE, { [name]: 'changed' })).not.toBe(base);

@@ -1,4 +1,6 @@
 /** Signed, asynchronous, retried webhook delivery, and the knobs for adversarial tests. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { startStripeEmulator, type StripeEmulator } from '../../../local/stripe-emulator/server';
 import { WEBHOOK_SECRET, rawRequest, startWebhookReceiver, stripeFor, waitFor, type WebhookReceiver } from './helpers';
@@ -101,13 +103,33 @@ it('retries after a 500 with a fresh timestamp and signature, and records every 
   expect(() => stripe.webhooks.constructEvent(retry.rawBody, retry.headers['stripe-signature'] as string, WEBHOOK_SECRET)).not.toThrow();
   const attempts = emulator.deliveries();
   expect(attempts).toEqual([
-    expect.objectContaining({ attempt: 1, statusCode: 500, nextRetryInMs: 10, type: 'payment_intent.created', url: receiver.url }),
-    expect.objectContaining({ attempt: 2, statusCode: 200, nextRetryInMs: null }),
+    expect.objectContaining({ attempt: 1, statusCode: 500, nextRetryInMs: 10, type: 'payment_intent.created', url: receiver.url, responseBody: 'nope' }),
+    expect.objectContaining({ attempt: 2, statusCode: 200, nextRetryInMs: null, responseBody: 'ok' }),
   ]);
   expect(attempts[0].deliveryId).toBe(attempts[1].deliveryId);
   const listed = await rawRequest(emulator, 'GET', `/_emulator/deliveries?event_id=${attempts[0].eventId}`, { apiKey: null });
   expect(listed.json.data).toHaveLength(2);
   expect((await stripe.events.retrieve(attempts[0].eventId)).data.object).toMatchObject({ id: intent.id });
+});
+
+it("records each attempt's latency and response body, the body cut at 2 KB", async () => {
+  const server = http.createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.writeHead(400, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code: 'BAD', message: 'x'.repeat(5000) } })));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    emulator.setConfig({ webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/stripe`, maxAttempts: 1 });
+    await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });
+    const [attempt] = await waitFor('the attempt', () => emulator.deliveries().length === 1 && emulator.deliveries());
+    expect(attempt).toMatchObject({ statusCode: 400, durationMs: expect.any(Number) });
+    expect(attempt.responseBody).toMatch(/^\{"error":\{"code":"BAD","message":"x+/);
+    expect(Buffer.byteLength(attempt.responseBody!)).toBeLessThanOrEqual(2048 + '… (truncated)'.length * 3);
+    expect(attempt.responseBody).toMatch(/… \(truncated\)$/);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
 
 it('backs off exponentially and gives up after maxAttempts when the endpoint is down', async () => {

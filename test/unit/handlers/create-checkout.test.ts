@@ -7,12 +7,12 @@ import type { Order } from '../../../src/domain/order';
 import type { CatalogueEntry } from '../../../src/domain/pricing';
 import { ORDER_ID_PATTERN } from '../../../src/domain/order';
 import { createAcceptCheckout } from '../../../src/use-cases/api/accept-checkout';
-import { fakeInventory, fakeOrders, fakeSaga } from '../use-cases/fakes';
+import { fakeInventory, fakeMetrics, fakeOrders, fakeSaga } from '../use-cases/fakes';
 
 const inventory = fakeInventory();
 const orders = fakeOrders();
 const saga = fakeSaga();
-const handler = createCheckoutHandler({ acceptCheckout: createAcceptCheckout({ inventory, orders, saga }), persistenceStore: new InMemoryPersistenceLayer() });
+const handler = createCheckoutHandler({ acceptCheckout: createAcceptCheckout({ inventory, orders, saga, metrics: fakeMetrics() }), persistenceStore: new InMemoryPersistenceLayer() });
 const getCatalogueMock = inventory.getCatalogue;
 const createOrderMock = orders.createOrder;
 const transitionOrderMock = orders.transitionOrder;

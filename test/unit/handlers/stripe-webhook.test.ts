@@ -13,6 +13,7 @@ import { createHandleStripeEvent } from '../../../src/use-cases/events/handle-st
 import type { OpsAlertsPort, OrdersPort, PaymentsPort, SagaPort } from '../../../src/use-cases/ports';
 import { createFlagOrderNeedsAttention } from '../../../src/use-cases/saga/flag-needs-attention';
 import { aPaymentIntentEvent, anOrder } from '../fixtures/orders';
+import { fakeMetrics } from '../use-cases/fakes';
 
 const orders = {
   getOrder: jest.fn() as jest.MockedFunction<OrdersPort['getOrder']>,
@@ -27,7 +28,7 @@ const opsAlerts = { publishOpsAlert: jest.fn() as jest.MockedFunction<OpsAlertsP
 const payments = { currentPaymentState: jest.fn() as jest.MockedFunction<PaymentsPort['currentPaymentState']>, paymentErrorOf };
 // The real use case, wrapped so the tests can tell whether the handler reached it.
 const useCase = jest.fn(
-  createHandleStripeEvent({ orders, payments, saga, flagOrderNeedsAttention: createFlagOrderNeedsAttention({ orders, opsAlerts }) }),
+  createHandleStripeEvent({ orders, payments, saga, flagOrderNeedsAttention: createFlagOrderNeedsAttention({ orders, opsAlerts, metrics: fakeMetrics() }), metrics: fakeMetrics() }),
 );
 const handler = createStripeWebhookHandler({
   handleStripeEvent: useCase,

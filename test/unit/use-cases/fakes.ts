@@ -1,5 +1,5 @@
 /** Fakes of the adapters the use cases take as parameters: a jest.fn per operation, typed as the real one. */
-import type { InventoryPort, OpsAlertsPort, OrdersPort, PaymentsPort, QueuesPort, SagaPort } from '../../../src/use-cases/ports';
+import type { InventoryPort, MetricsPort, OpsAlertsPort, OrdersPort, PaymentsPort, QueuesPort, SagaPort } from '../../../src/use-cases/ports';
 
 type Fake<T> = { [K in keyof T]: T[K] extends (...args: any[]) => any ? jest.MockedFunction<T[K]> : T[K] };
 
@@ -14,4 +14,5 @@ export const fakeInventory = () =>
 export const fakePayments = () => fakeOf<Pick<PaymentsPort, 'createPaymentIntent' | 'cancelPaymentIntent' | 'currentPaymentState'>>(['createPaymentIntent', 'cancelPaymentIntent', 'currentPaymentState']);
 export const fakeQueues = () => fakeOf<Pick<QueuesPort, 'sendFulfilmentRequest' | 'sendInventoryUpdate'>>(['sendFulfilmentRequest', 'sendInventoryUpdate']);
 export const fakeSaga = () => fakeOf<Pick<SagaPort, 'startCheckoutExecution' | 'completePaymentWait' | 'failPaymentWait'>>(['startCheckoutExecution', 'completePaymentWait', 'failPaymentWait']);
+export const fakeMetrics = () => fakeOf<MetricsPort>(['countEvent', 'recordDuration']);
 export const fakeOpsAlerts = () => fakeOf<Pick<OpsAlertsPort, 'publishOpsAlert'>>(['publishOpsAlert']);

@@ -4,7 +4,7 @@ import { logger } from '../../../../src/commons/logger';
 import type { Order } from '../../../../src/domain/order';
 import { createHandleStripeEvent, RetryLater } from '../../../../src/use-cases/events/handle-stripe-event';
 import { aPaymentIntentEvent, anOrder, ORDER_ID } from '../../fixtures/orders';
-import { fakeOrders, fakePayments, fakeSaga } from '../fakes';
+import { fakeMetrics, fakeOrders, fakePayments, fakeSaga } from '../fakes';
 
 logger.setLogLevel('SILENT');
 
@@ -12,7 +12,7 @@ const orders = fakeOrders();
 const saga = fakeSaga();
 const payments = { ...fakePayments(), paymentErrorOf };
 const flagOrderNeedsAttention = jest.fn(async () => anOrder({ status: 'NEEDS_ATTENTION' }));
-const handleStripeEvent = createHandleStripeEvent({ orders, payments, saga, flagOrderNeedsAttention });
+const handleStripeEvent = createHandleStripeEvent({ orders, payments, saga, flagOrderNeedsAttention, metrics: fakeMetrics() });
 
 function event(type: string, intent: Record<string, unknown> = {}) {
   return aPaymentIntentEvent(type, intent, 'evt_1') as never;

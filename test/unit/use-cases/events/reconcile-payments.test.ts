@@ -11,7 +11,7 @@ import { createHandleStripeEventOnce } from '../../../../src/use-cases/events/ha
 import { createReconcilePayments, ReconciliationIncomplete, STOP_WHEN_REMAINING_MS } from '../../../../src/use-cases/events/reconcile-payments';
 import { InMemoryPersistenceLayer } from '../../fixtures/in-memory-idempotency';
 import { aPaymentIntentEvent, anOrder } from '../../fixtures/orders';
-import { fakeOrders, fakePayments, fakeSaga } from '../fakes';
+import { fakeMetrics, fakeOrders, fakePayments, fakeSaga } from '../fakes';
 
 logger.setLogLevel('SILENT');
 
@@ -40,7 +40,7 @@ function anEvent(id: string, type: string, createdAgoSeconds: number, intent: Re
 }
 
 /** The use case, with one dedupe store standing for the idempotency table; `persistence` as another function builds it. */
-function reconcilerWith(handleStripeEvent: HandleStripeEvent = createHandleStripeEvent({ orders, payments, saga, flagOrderNeedsAttention })) {
+function reconcilerWith(handleStripeEvent: HandleStripeEvent = createHandleStripeEvent({ orders, payments, saga, flagOrderNeedsAttention, metrics: fakeMetrics() })) {
   const handleStripeEventOnce = createHandleStripeEventOnce({ handleStripeEvent, persistenceStore: new InMemoryPersistenceLayer() });
   return {
     reconcilePayments: createReconcilePayments({ payments: eventsApi, handleStripeEventOnce, lookBackSeconds: () => LOOK_BACK_S, now: () => NOW_MS }),

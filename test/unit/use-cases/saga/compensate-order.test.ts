@@ -3,7 +3,7 @@ import { InvalidOrderState } from '../../../../src/domain/errors';
 import type { Order } from '../../../../src/domain/order';
 import { createCompensateOrder } from '../../../../src/use-cases/saga/compensate-order';
 import { anOrder, ORDER_ID } from '../../fixtures/orders';
-import { fakeInventory, fakeOrders, fakePayments } from '../fakes';
+import { fakeInventory, fakeMetrics, fakeOrders, fakePayments } from '../fakes';
 
 logger.setLogLevel('SILENT');
 
@@ -11,7 +11,7 @@ const orders = fakeOrders();
 const inventory = fakeInventory();
 const payments = fakePayments();
 const flagOrderNeedsAttention = jest.fn(async () => anOrder({ status: 'NEEDS_ATTENTION' }));
-const compensateOrder = createCompensateOrder({ orders, inventory, payments, flagOrderNeedsAttention });
+const compensateOrder = createCompensateOrder({ orders, inventory, payments, flagOrderNeedsAttention, metrics: fakeMetrics() });
 const LINES = [{ sku: 'TSHIRT', quantity: 1 }];
 const CANCELED = { Error: 'OrderCanceled', Cause: 'customer' };
 

@@ -4,6 +4,7 @@ import type { Order } from '../../../../src/domain/order';
 import type { OpsAlertsPort, OrdersPort } from '../../../../src/use-cases/ports';
 import { createFlagOrderNeedsAttention } from '../../../../src/use-cases/saga/flag-needs-attention';
 import { anOrder, ORDER_ID } from '../../fixtures/orders';
+import { fakeMetrics } from '../fakes';
 
 logger.setLogLevel('SILENT');
 
@@ -14,6 +15,7 @@ const publishMock = jest.fn() as jest.MockedFunction<OpsAlertsPort['publishOpsAl
 const flagOrderNeedsAttention = createFlagOrderNeedsAttention({
   orders: { getOrder: getOrderMock, transitionOrder: transitionMock, updateOrder: updateMock },
   opsAlerts: { publishOpsAlert: publishMock },
+  metrics: fakeMetrics(),
 });
 
 const REPORT = {

@@ -2,13 +2,13 @@ import { logger } from '../../../../src/commons/logger';
 import { InvalidOrderState } from '../../../../src/domain/errors';
 import { createFulfillOrder } from '../../../../src/use-cases/saga/fulfill-order';
 import { anOrder, ORDER_ID } from '../../fixtures/orders';
-import { fakeOrders, fakeQueues } from '../fakes';
+import { fakeMetrics, fakeOrders, fakeQueues } from '../fakes';
 
 logger.setLogLevel('SILENT');
 
 const orders = fakeOrders();
 const queues = fakeQueues();
-const fulfillOrder = createFulfillOrder({ orders, queues });
+const fulfillOrder = createFulfillOrder({ orders, queues, metrics: fakeMetrics() });
 
 beforeEach(() => jest.resetAllMocks());
 

@@ -2,13 +2,13 @@ import { logger } from '../../../../src/commons/logger';
 import { InvalidOrderState, OrderCanceled } from '../../../../src/domain/errors';
 import { createRequestPayment } from '../../../../src/use-cases/saga/request-payment';
 import { anOrder, ORDER_ID } from '../../fixtures/orders';
-import { fakeOrders, fakePayments } from '../fakes';
+import { fakeMetrics, fakeOrders, fakePayments } from '../fakes';
 
 logger.setLogLevel('SILENT');
 
 const orders = fakeOrders();
 const payments = fakePayments();
-const requestPayment = createRequestPayment({ orders, payments });
+const requestPayment = createRequestPayment({ orders, payments, metrics: fakeMetrics() });
 const INTENT = { id: 'pi_new', clientSecret: 'pi_new_secret_x', status: 'requires_payment_method' };
 const RECORDED = { 'payment.paymentIntentId': 'pi_new', 'payment.clientSecret': 'pi_new_secret_x', 'payment.status': 'requires_payment_method' };
 const NOT_CLOSING = { absent: ['cancelRequestedAt', 'compensationStartedAt'] };

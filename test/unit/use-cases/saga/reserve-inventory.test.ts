@@ -2,13 +2,13 @@ import { logger } from '../../../../src/commons/logger';
 import { InvalidOrderState, OutOfStock } from '../../../../src/domain/errors';
 import { createReserveInventory } from '../../../../src/use-cases/saga/reserve-inventory';
 import { anOrder, ORDER_ID } from '../../fixtures/orders';
-import { fakeInventory, fakeOrders } from '../fakes';
+import { fakeInventory, fakeMetrics, fakeOrders } from '../fakes';
 
 logger.setLogLevel('SILENT');
 
 const orders = fakeOrders();
 const inventory = fakeInventory();
-const reserveInventory = createReserveInventory({ orders, inventory });
+const reserveInventory = createReserveInventory({ orders, inventory, metrics: fakeMetrics() });
 const LINES = [{ sku: 'TSHIRT', quantity: 1 }];
 
 beforeEach(() => jest.resetAllMocks());
