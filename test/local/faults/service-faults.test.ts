@@ -104,6 +104,24 @@ describe('which calls a fault strikes', () => {
     expect(faults.list()[0]).toMatchObject({ injected: 2, state: 'spent' });
   });
 
+  test('per event: times counts per event, so the first attempt of every invocation fails and its retry goes through', () => {
+    const faults = new ServiceFaults();
+    faults.set('lambda', { error: 'Sandbox.Timedout', times: 1, per: 'event', resources: ['reserveInventory'] });
+    const attempt = (eventKey: string) => faults.strike('lambda', 'lambda-runtime', { operation: 'Invoke', resources: ['reserveInventory'], eventKey }, 'after')?.error;
+    expect([attempt('order-1'), attempt('order-1'), attempt('order-2'), attempt('order-2'), attempt('order-1')]).toEqual(['Sandbox.Timedout', undefined, 'Sandbox.Timedout', undefined, undefined]);
+    expect(faults.list()[0]).toMatchObject({ injected: 2, state: 'active' });
+  });
+
+  test('per event applies to function timeouts and crashes only, and needs times', () => {
+    expect(codeOf(() => validateSpec('dynamodb', { error: 'ThrottlingException', times: 1, per: 'event' }))).toBe('INVALID_FAULT');
+    expect(codeOf(() => validateSpec('lambda', { error: 'Runtime.ExitError', per: 'event' }))).toBe('INVALID_FAULT');
+    expect(codeOf(() => validateSpec('lambda', { error: 'Runtime.ExitError', times: 1, per: 'each' }))).toBe('INVALID_FAULT');
+    expect(splitLocalFaults('lambda:Runtime.ExitError;times=1;per=event,dynamodb:ThrottlingException;callers=stateMachine|reserveInventory').services).toEqual([
+      { service: 'lambda', spec: { error: 'Runtime.ExitError', times: 1, per: 'event' } },
+      { service: 'dynamodb', spec: { error: 'ThrottlingException', callers: ['stateMachine', 'reserveInventory'] } },
+    ]);
+  });
+
   test('rate: each matching call with that probability', () => {
     const draws = [0.1, 0.5, 0.29, 0.9];
     const faults = new ServiceFaults({ random: () => draws.shift()! });
