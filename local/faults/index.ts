@@ -130,7 +130,15 @@ function route(services: ServiceFaults, method: string, path: string, body: stri
   }
 }
 
-/** An invocation's event as a retry sends it again: its payload without a task token (each attempt of a `.waitForTaskToken` task gets a new one). */
-function eventKeyOf(event: unknown): string {
+/**
+ * An invocation's event as a retry sends it again: the state machine's payload without its task
+ * token (each attempt of a `.waitForTaskToken` task gets a new one); an HTTP API request by its
+ * route, body and Idempotency-Key (a client's retry, or Stripe's redelivery, is a new request with
+ * new ids); an SQS batch by its message ids (a redelivery has new receipt handles and counts).
+ */
+export function eventKeyOf(event: unknown): string {
+  const e = event as { routeKey?: string; requestContext?: unknown; body?: string; headers?: Record<string, string>; Records?: Array<{ messageId?: string }> };
+  if (e && typeof e === 'object' && e.requestContext && e.routeKey) return JSON.stringify(['http', e.routeKey, e.body, e.headers?.['idempotency-key']]);
+  if (e && typeof e === 'object' && Array.isArray(e.Records) && e.Records.every((record) => record.messageId)) return JSON.stringify(['sqs', ...e.Records.map((record) => record.messageId)]);
   return JSON.stringify(event, (key, value) => (key === 'taskToken' ? undefined : value));
 }

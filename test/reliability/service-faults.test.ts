@@ -32,20 +32,24 @@ describe('scenarios 11-16: service faults', () => {
   });
   afterAll(() => h?.close());
 
-  /** POST /checkout as a careful client: a 5xx or a dropped connection is retried with the same Idempotency-Key. */
+  /**
+   * POST /checkout as a careful client: a 5xx, a dropped connection or a 409 REQUEST_IN_PROGRESS
+   * (the first attempt's Lambda died holding the key; the lock lapses after the function's
+   * timeout) is retried with the same Idempotency-Key, for longer than that timeout.
+   */
   async function checkoutRetrying(items: CartLine[]): Promise<string> {
     const idempotencyKey = randomUUID();
     let last = '';
-    for (let attempt = 1; attempt <= 6; attempt++) {
+    for (let attempt = 1; attempt <= 9; attempt++) {
       try {
         const reply = await h.http('/checkout', { json: checkoutBody(items), headers: { 'idempotency-key': idempotencyKey } });
         if (reply.status === 202) return reply.body.orderId;
         last = `${reply.status} ${reply.text.slice(0, 200)}`;
-        if (reply.status < 500) break;
+        if (reply.status < 500 && reply.body?.error?.code !== 'REQUEST_IN_PROGRESS') break;
       } catch (error) {
         last = (error as Error).message;
       }
-      await delay(100 * 2 ** attempt); // the client's backoff before its retry
+      await delay(Math.min(3_000, 100 * 2 ** attempt)); // the client's backoff before its retry
     }
     throw new Error(`checkout failed after retries: ${last}`);
   }
