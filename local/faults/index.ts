@@ -38,7 +38,7 @@ export interface LocalFaults {
   stripeHook: StripeFaultHook;
   /** Before the state machine's invoke of `functionKey`: waits a latency, throws a Lambda service error. */
   lambdaInvoke(functionKey: string): Promise<void>;
-  runtimeFault(functionKey: string, phase: 'before' | 'after'): RuntimeFault | undefined;
+  runtimeFault(functionKey: string, phase: 'before' | 'after', event?: unknown): RuntimeFault | undefined;
   deliveryFault(queueName: string): DeliveryFault | undefined;
   /** Starts striking SDK calls; returns the removal. */
   installSdk(options: { callerOfInvocation: () => string | undefined; tableArn?: (tableName: string) => string }): () => void;
@@ -87,8 +87,9 @@ export function createLocalFaults(options: LocalFaultsOptions = {}): LocalFaults
       const { status, message } = LAMBDA_ERRORS[strike.error];
       throw new LambdaServiceError(strike.error, message, status, randomUUID());
     },
-    runtimeFault(functionKey, phase) {
-      const strike = services.strike('lambda', 'lambda-runtime', { operation: 'Invoke', resources: [functionKey] }, phase);
+    runtimeFault(functionKey, phase, event) {
+      if (!services.any('lambda-runtime')) return undefined;
+      const strike = services.strike('lambda', 'lambda-runtime', { operation: 'Invoke', resources: [functionKey], eventKey: eventKeyOf(event) }, phase);
       if (strike?.error) log(`[faults] ${functionKey} invocation -> ${strike.error} ${phase} its handler ran`);
       return strike?.error as RuntimeFault | undefined;
     },
@@ -127,4 +128,17 @@ function route(services: ServiceFaults, method: string, path: string, body: stri
     if (thrown instanceof FaultSpecError) return error(400, thrown.code, thrown.message);
     throw thrown;
   }
+}
+
+/**
+ * An invocation's event as a retry sends it again: the state machine's payload without its task
+ * token (each attempt of a `.waitForTaskToken` task gets a new one); an HTTP API request by its
+ * route, body and Idempotency-Key (a client's retry, or Stripe's redelivery, is a new request with
+ * new ids); an SQS batch by its message ids (a redelivery has new receipt handles and counts).
+ */
+export function eventKeyOf(event: unknown): string {
+  const e = event as { routeKey?: string; requestContext?: unknown; body?: string; headers?: Record<string, string>; Records?: Array<{ messageId?: string }> };
+  if (e && typeof e === 'object' && e.requestContext && e.routeKey) return JSON.stringify(['http', e.routeKey, e.body, e.headers?.['idempotency-key']]);
+  if (e && typeof e === 'object' && Array.isArray(e.Records) && e.Records.every((record) => record.messageId)) return JSON.stringify(['sqs', ...e.Records.map((record) => record.messageId)]);
+  return JSON.stringify(event, (key, value) => (key === 'taskToken' ? undefined : value));
 }

@@ -103,6 +103,13 @@ export interface ServiceFaultSpec {
   latencyMs?: number | [number, number];
   /** Heal by itself after this many seconds. */
   forSeconds?: number;
+  /**
+   * `event`: `times` counts per event instead of in all, so that `{"times": 1, "per": "event"}`
+   * strikes the first attempt of every invocation and lets its retry through. Lambda runtime faults
+   * only; an event is the function and its payload without a task token (each attempt of a
+   * `.waitForTaskToken` task gets a new one).
+   */
+  per?: 'event';
 }
 
 export interface ServiceFaultState extends ServiceFaultSpec {
@@ -141,7 +148,7 @@ export function requireServiceName(value: string): ServiceName {
   throw new FaultSpecError('UNKNOWN_SERVICE', `"${value}" is not a service of the local cloud; services: ${SERVICE_NAMES.join(', ')}`);
 }
 
-const SPEC_FIELDS = ['error', 'when', 'times', 'rate', 'operations', 'resources', 'callers', 'latencyMs', 'forSeconds'];
+const SPEC_FIELDS = ['error', 'when', 'times', 'rate', 'operations', 'resources', 'callers', 'latencyMs', 'forSeconds', 'per'];
 
 export interface ValidationContext {
   /** Known resource names per service; a `resources` entry must name (the suffix of) one of them. */
@@ -177,6 +184,11 @@ export function validateSpec(service: ServiceName, raw: unknown, context: Valida
   if (when === 'after' && (!kind || kind.after === 'never')) throw invalid(`${spec.error ?? 'a latency'} cannot strike after the work ("when": "after")`);
 
   if (spec.times !== undefined && !(Number.isInteger(spec.times) && (spec.times as number) > 0)) throw invalid('"times" is a whole number above 0');
+  if (spec.per !== undefined) {
+    if (spec.per !== 'event') throw invalid('"per" is "event"');
+    if (kind?.path !== 'lambda-runtime') throw invalid('"per": "event" applies to a function\'s timeout or crash (Sandbox.Timedout, Runtime.ExitError)');
+    if (spec.times === undefined) throw invalid('"per": "event" needs "times" (strikes per event)');
+  }
   if (spec.rate !== undefined && !(typeof spec.rate === 'number' && spec.rate >= 0 && spec.rate <= 1)) throw invalid('"rate" is a number from 0 to 1');
   if (spec.forSeconds !== undefined && !(typeof spec.forSeconds === 'number' && spec.forSeconds > 0)) throw invalid('"forSeconds" is a number above 0');
   const latency = spec.latencyMs;
@@ -217,6 +229,7 @@ export function validateSpec(service: ServiceName, raw: unknown, context: Valida
     ...(resources ? { resources } : {}),
     ...(latency !== undefined ? { latencyMs: latency as number | [number, number] } : {}),
     ...(spec.forSeconds !== undefined ? { forSeconds: spec.forSeconds as number } : {}),
+    ...(spec.per !== undefined ? { per: 'event' as const } : {}),
   };
 }
 
@@ -269,7 +282,7 @@ function parseServiceEntry(entry: string, service: string): ServiceFaultSpec {
   for (const option of options) {
     const [key, value] = option.split('=', 2);
     if (value === undefined) throw new FaultSpecError('INVALID_FAULT', `LOCAL_FAULTS "${entry}": "${option}" is not option=value`);
-    if (key === 'operations' || key === 'resources') spec[key] = value.split('|');
+    if (key === 'operations' || key === 'resources' || key === 'callers') spec[key] = value.split('|');
     else if (key === 'latencyMs') spec[key] = value.includes('-') ? value.split('-', 2).map(Number) : Number(value);
     else if (key === 'times' || key === 'rate' || key === 'forSeconds') spec[key] = Number(value);
     else spec[key] = value;
@@ -295,6 +308,8 @@ interface LiveFault {
   matched: number;
   injected: number;
   setAt: number;
+  /** With `per: "event"`: strikes so far per event key. */
+  struckPerEvent: Map<string, number>;
 }
 
 export class ServiceFaults {
@@ -319,7 +334,7 @@ export class ServiceFaults {
     for (const spec of validated) {
       const kind = spec.error ? CATALOGUE[name][spec.error] : undefined;
       const operations = spec.operations ?? (kind?.operations?.length ? kind.operations : undefined);
-      this.faults.push({ service: name, spec, path: kind?.path ?? LATENCY_PATH[name], operations, matched: 0, injected: 0, setAt: this.now() });
+      this.faults.push({ service: name, spec, path: kind?.path ?? LATENCY_PATH[name], operations, matched: 0, injected: 0, setAt: this.now(), struckPerEvent: new Map() });
     }
     return this.list().filter((fault) => fault.service === name);
   }
@@ -354,7 +369,7 @@ export class ServiceFaults {
    * one of the call's resources, and fires (its rate, its remaining times), strikes it. `phase`:
    * where a path is checked twice (before and after a function's handler), only that phase's faults.
    */
-  strike(service: ServiceName, path: StrikePath, call: { operation: string; resources: string[]; caller?: string }, phase?: 'before' | 'after'): Strike | undefined {
+  strike(service: ServiceName, path: StrikePath, call: { operation: string; resources: string[]; caller?: string; eventKey?: string }, phase?: 'before' | 'after'): Strike | undefined {
     for (const fault of this.faults) {
       if (fault.service !== service || fault.path !== path || this.stateOf(fault) !== 'active') continue;
       if (phase && fault.spec.when !== phase) continue;
@@ -362,9 +377,12 @@ export class ServiceFaults {
       if (fault.operations && !fault.operations.includes(call.operation)) continue;
       if (spec.resources && !call.resources.some((resource) => spec.resources!.some((wanted) => resourceMatches(wanted, resource)))) continue;
       if (spec.callers && !(call.caller && spec.callers.includes(call.caller))) continue;
+      const eventKey = spec.per === 'event' ? (call.eventKey ?? '') : undefined;
+      if (eventKey !== undefined && (fault.struckPerEvent.get(eventKey) ?? 0) >= spec.times!) continue;
       fault.matched++;
       if (spec.rate !== undefined && this.random() >= spec.rate) continue;
       fault.injected++;
+      if (eventKey !== undefined) fault.struckPerEvent.set(eventKey, (fault.struckPerEvent.get(eventKey) ?? 0) + 1);
       return { service, error: spec.error, when: spec.when, latencyMs: this.latency(spec.latencyMs), resources: spec.resources };
     }
     return undefined;
@@ -378,7 +396,7 @@ export class ServiceFaults {
 
   private stateOf(fault: LiveFault): ServiceFaultState['state'] {
     if (fault.spec.forSeconds && this.now() >= fault.setAt + fault.spec.forSeconds * 1000) return 'expired';
-    if (fault.spec.times !== undefined && fault.injected >= fault.spec.times) return 'spent';
+    if (fault.spec.times !== undefined && fault.spec.per !== 'event' && fault.injected >= fault.spec.times) return 'spent';
     return 'active';
   }
 }

@@ -56,7 +56,8 @@ export interface LambdaRuntimeOptions {
    * as Lambda reports a timeout (`Sandbox.Timedout`) or a crash (`Runtime.ExitError`), after the
    * work is done when asked `after` (the service faults, local/faults).
    */
-  runtimeFaults?: (functionKey: string, phase: 'before' | 'after') => RuntimeFault | undefined;
+  /** `event` is the invocation's payload (a fault may strike once per event: `per: "event"`). */
+  runtimeFaults?: (functionKey: string, phase: 'before' | 'after', event: unknown) => RuntimeFault | undefined;
   region?: string;
   accountId?: string;
 }
@@ -225,7 +226,7 @@ export function createLambdaRuntime(options: LambdaRuntimeOptions): LambdaRuntim
       deadline: startedAt + timeoutSeconds * 1000,
     });
     const runtimeFault = (phase: 'before' | 'after') => {
-      const fault = options.runtimeFaults?.(key, phase);
+      const fault = options.runtimeFaults?.(key, phase, event);
       if (fault === 'Sandbox.Timedout') throw new LambdaTimeoutError(key, context.awsRequestId, timeoutSeconds);
       if (fault === 'Runtime.ExitError') throw new LambdaRuntimeError(fault, `RequestId: ${context.awsRequestId} Error: Runtime exited with error: signal: killed (${key})`);
     };

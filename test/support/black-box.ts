@@ -3,6 +3,7 @@
  * outside (HTTP, the Stripe SDK against the emulator) and observed through the services' own APIs
  * (executions, ops alerts). Each harness adds the vocabulary of its own layer on top.
  */
+import type { ServiceFaultSpec, ServiceFaultState } from '../../local/faults';
 import { GetQueueUrlCommand } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
 import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../local/cloud';
@@ -148,6 +149,25 @@ export class BlackBox {
   }
 
   /** Messages published to the ops-alerts topic (parsed), optionally only those naming one order. */
+  /** PUT /_local/faults/services/{service}: one fault or a list (docs/local-faults.md); the reply as is. */
+  putServiceFault(service: string, spec: unknown): Promise<HttpReply> {
+    return this.request('PUT', `/_local/faults/services/${service}`, { json: spec });
+  }
+
+  async setServiceFault(service: string, spec: ServiceFaultSpec | ServiceFaultSpec[]): Promise<void> {
+    const reply = await this.putServiceFault(service, spec);
+    if (reply.status !== 200) throw new Error(`PUT /_local/faults/services/${service} answered ${reply.status}: ${reply.text}`);
+  }
+
+  async clearServiceFaults(service?: string): Promise<void> {
+    const reply = await this.request('DELETE', service ? `/_local/faults/services/${service}` : '/_local/faults/services');
+    if (reply.status !== 200) throw new Error(`DELETE /_local/faults/services answered ${reply.status}: ${reply.text}`);
+  }
+
+  async serviceFaults(): Promise<ServiceFaultState[]> {
+    return (await this.request('GET', '/_local/faults')).body.services;
+  }
+
   async opsAlerts(orderId?: string): Promise<any[]> {
     const alerts = (await this.cloud.opsAlerts()).map((alert) => {
       try {

@@ -7,7 +7,6 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '
 import type Stripe from 'stripe';
 import type { LocalCloudOptions } from '../../../local/cloud';
 import type { ListenDelivery } from '../../../local/stripe-emulator/server';
-import type { ServiceFaultSpec, ServiceFaultState } from '../../../local/faults';
 import { BlackBox, checkoutBody, SETTLED_STATUSES, type CartLine, type HttpReply, type OrderStatus, type Stock } from '../../support/black-box';
 import { pollUntil, PollTimeout, UnexpectedAnswer } from '../../support/poll';
 
@@ -197,24 +196,6 @@ export class E2e extends BlackBox {
     return (await this.request('GET', '/_local/faults')).body.faults;
   }
 
-  /** PUT /_local/faults/services/{service}: one fault or a list (docs/local-faults.md); the reply as is. */
-  putServiceFault(service: string, spec: unknown): Promise<HttpReply> {
-    return this.request('PUT', `/_local/faults/services/${service}`, { json: spec });
-  }
-
-  async setServiceFault(service: string, spec: ServiceFaultSpec | ServiceFaultSpec[]): Promise<void> {
-    const reply = await this.putServiceFault(service, spec);
-    if (reply.status !== 200) throw new Error(`PUT /_local/faults/services/${service} answered ${reply.status}: ${reply.text}`);
-  }
-
-  async clearServiceFaults(service?: string): Promise<void> {
-    const reply = await this.request('DELETE', service ? `/_local/faults/services/${service}` : '/_local/faults/services');
-    if (reply.status !== 200) throw new Error(`DELETE /_local/faults/services answered ${reply.status}: ${reply.text}`);
-  }
-
-  async serviceFaults(): Promise<ServiceFaultState[]> {
-    return (await this.request('GET', '/_local/faults')).body.services;
-  }
 
   /** Every webhook delivery attempt the emulator made. */
   /** What the emulator sent to `stripe listen` sessions, with the CLI's acks and reported responses. */

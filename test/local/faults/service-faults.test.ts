@@ -2,6 +2,7 @@
  * Service faults: the syntax (LOCAL_FAULTS, the control routes' JSON), its validation, and which
  * calls a fault strikes (service, operation, resource, phase, times, rate, duration).
  */
+import { eventKeyOf } from '../../../local/faults';
 import { FaultSpecError, ServiceFaults, splitLocalFaults, validateSpec } from '../../../local/faults/service-faults';
 
 const resources = { dynamodb: ['checkout-saga-local-orders', 'checkout-saga-local-inventory'], sqs: ['checkout-saga-local-inventory-updates'] };
@@ -102,6 +103,34 @@ describe('which calls a fault strikes', () => {
       undefined,
     ]);
     expect(faults.list()[0]).toMatchObject({ injected: 2, state: 'spent' });
+  });
+
+  test('per event: times counts per event, so the first attempt of every invocation fails and its retry goes through', () => {
+    const faults = new ServiceFaults();
+    faults.set('lambda', { error: 'Sandbox.Timedout', times: 1, per: 'event', resources: ['reserveInventory'] });
+    const attempt = (eventKey: string) => faults.strike('lambda', 'lambda-runtime', { operation: 'Invoke', resources: ['reserveInventory'], eventKey }, 'after')?.error;
+    expect([attempt('order-1'), attempt('order-1'), attempt('order-2'), attempt('order-2'), attempt('order-1')]).toEqual(['Sandbox.Timedout', undefined, 'Sandbox.Timedout', undefined, undefined]);
+    expect(faults.list()[0]).toMatchObject({ injected: 2, state: 'active' });
+  });
+
+  test("an event is what a retry sends again: the payload without its task token, an HTTP request's route, body and Idempotency-Key, an SQS batch's message ids", () => {
+    expect(eventKeyOf({ orderId: 'o1', taskToken: 'a' })).toBe(eventKeyOf({ orderId: 'o1', taskToken: 'b' }));
+    expect(eventKeyOf({ orderId: 'o1' })).not.toBe(eventKeyOf({ orderId: 'o2' }));
+    const request = (requestId: string, key: string) => ({ routeKey: 'POST /checkout', body: '{}', headers: { 'idempotency-key': key }, requestContext: { requestId } });
+    expect(eventKeyOf(request('r1', 'k1'))).toBe(eventKeyOf(request('r2', 'k1')));
+    expect(eventKeyOf(request('r1', 'k1'))).not.toBe(eventKeyOf(request('r1', 'k2')));
+    const batch = (receipt: string) => ({ Records: [{ messageId: 'm1', receiptHandle: receipt }, { messageId: 'm2', receiptHandle: receipt }] });
+    expect(eventKeyOf(batch('x'))).toBe(eventKeyOf(batch('y')));
+  });
+
+  test('per event applies to function timeouts and crashes only, and needs times', () => {
+    expect(codeOf(() => validateSpec('dynamodb', { error: 'ThrottlingException', times: 1, per: 'event' }))).toBe('INVALID_FAULT');
+    expect(codeOf(() => validateSpec('lambda', { error: 'Runtime.ExitError', per: 'event' }))).toBe('INVALID_FAULT');
+    expect(codeOf(() => validateSpec('lambda', { error: 'Runtime.ExitError', times: 1, per: 'each' }))).toBe('INVALID_FAULT');
+    expect(splitLocalFaults('lambda:Runtime.ExitError;times=1;per=event,dynamodb:ThrottlingException;callers=stateMachine|reserveInventory').services).toEqual([
+      { service: 'lambda', spec: { error: 'Runtime.ExitError', times: 1, per: 'event' } },
+      { service: 'dynamodb', spec: { error: 'ThrottlingException', callers: ['stateMachine', 'reserveInventory'] } },
+    ]);
   });
 
   test('rate: each matching call with that probability', () => {
