@@ -79,6 +79,8 @@ export interface Order {
   compensationStartedAt?: string;
   attention?: Attention;
   resumeCount?: number;
+  /** Set once the hand-off to fulfilment was sent: a retry of FulfillOrder after its effect, or a resume after a later step failed, does not send it again. */
+  fulfilmentRequestedAt?: string;
 }
 
 /** 128 random bits: order ids are unguessable, since knowing one lets you read and cancel the order. */

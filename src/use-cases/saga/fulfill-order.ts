@@ -9,20 +9,26 @@ import type { Order } from '../../domain/order';
 import type { MetricsPort, OrdersPort, QueuesPort } from '../ports';
 
 export interface FulfillOrderDeps {
-  orders: Pick<OrdersPort, 'requireOrder'>;
+  orders: Pick<OrdersPort, 'requireOrder' | 'updateOrder'>;
   queues: Pick<QueuesPort, 'sendFulfilmentRequest'>;
   metrics: Pick<MetricsPort, 'countEvent' | 'recordDuration'>;
 }
 
-/** Steps of the saga that run after FulfillOrder: an order flagged at one of them was handed off already. */
-const STEPS_AFTER_FULFILMENT = ['CommitInventory', 'MarkCompleted'];
-
 export function createFulfillOrder({ orders, queues, metrics }: FulfillOrderDeps) {
-  /** After payment: hand the order to fulfilment. Consumers dedupe on fulfilmentRequestId. */
+  /**
+   * After payment: hand the order to fulfilment, once. The hand-off is recorded on the order after
+   * it is sent, so a retry after the effect (a timeout, a crash) or an operator's resume after a
+   * later step failed does not send it again; a crash between the send and the record sends it
+   * twice, which consumers dedupe on fulfilmentRequestId.
+   */
   return async function fulfillOrder(orderId: string) {
     const order = await orders.requireOrder(orderId);
     if (order.status !== 'PAID') {
       throw new InvalidOrderState(`Order ${orderId} is ${order.status}; only PAID orders are fulfilled`);
+    }
+    if (order.fulfilmentRequestedAt) {
+      logger.info('Fulfilment already requested', { fulfilmentRequestedAt: order.fulfilmentRequestedAt });
+      return { fulfilmentRequestId: orderId };
     }
     const paidAt = [...order.history].reverse().find((entry) => entry.status === 'PAID')?.at ?? nowIso();
     await queues.sendFulfilmentRequest({
@@ -33,6 +39,7 @@ export function createFulfillOrder({ orders, queues, metrics }: FulfillOrderDeps
       customerEmail: order.customer.email,
       paidAt,
     });
+    await orders.updateOrder(orderId, { set: { fulfilmentRequestedAt: nowIso() } }, undefined, { absent: ['fulfilmentRequestedAt'] });
     logger.info('Fulfilment requested');
     countCompletion(order);
     return { fulfilmentRequestId: orderId };
@@ -40,12 +47,10 @@ export function createFulfillOrder({ orders, queues, metrics }: FulfillOrderDeps
 
   /**
    * COMPLETED is written by the state machine itself (MarkCompleted, a direct DynamoDB integration
-   * right after CommitInventory), so no Lambda sees it: the order is counted at its first successful
-   * hand-off, which only the two direct integrations follow. An operator's resume after one of
-   * those failed hands it off again; it was counted the first time.
+   * right after CommitInventory), so no Lambda sees it: the order is counted at its one hand-off,
+   * which only the two direct integrations follow.
    */
   function countCompletion(order: Order) {
-    if (order.attention?.step && STEPS_AFTER_FULFILMENT.includes(order.attention.step)) return;
     metrics.countEvent('OrderCompleted');
     // From the money's arrival (the first PAID), so a resumed order shows how long it really took.
     const firstPaidAt = order.history.find((entry) => entry.status === 'PAID')?.at;

@@ -174,13 +174,13 @@ describe('orders completed and the time from payment', () => {
   });
 
   test.each([
-    ['FulfillOrder', ['OrderCompleted']],
-    ['MarkPaid', ['OrderCompleted']],
-    ['CommitInventory', []],
-    ['MarkCompleted', []],
-  ])('resumed after %s failed: counted %j (a step after the hand-off means it was counted before)', async (step, expected) => {
+    ['FulfillOrder', undefined, ['OrderCompleted']],
+    ['MarkPaid', undefined, ['OrderCompleted']],
+    ['CommitInventory', '2026-12-06T10:00:00.000Z', []],
+    ['MarkCompleted', '2026-12-06T10:00:00.000Z', []],
+  ])('resumed after %s failed: counted only if the hand-off was not made before (recorded: %s)', async (step, fulfilmentRequestedAt, expected) => {
     orders.requireOrder.mockResolvedValue(
-      anOrder({ status: 'PAID', history: [{ status: 'PAID', at: paidAt() }], attention: { kind: 'POST_PAYMENT_STEP_FAILED', step, at: 't' } }),
+      anOrder({ status: 'PAID', history: [{ status: 'PAID', at: paidAt() }], attention: { kind: 'POST_PAYMENT_STEP_FAILED', step, at: 't' }, fulfilmentRequestedAt }),
     );
     await fulfillOrder(ORDER_ID);
     expect(counted()).toEqual(expected);

@@ -53,3 +53,18 @@ test('the refusal names the order and its status, for the ops alert that follows
   orders.requireOrder.mockResolvedValue(anOrder({ status: 'COMPLETED' }));
   await expect(fulfillOrder(ORDER_ID)).rejects.toThrow(`Order ${ORDER_ID} is COMPLETED; only PAID orders are fulfilled`);
 });
+
+test('the hand-off is recorded on the order after it is sent, once (a concurrent record loses quietly)', async () => {
+  orders.requireOrder.mockResolvedValue(anOrder({ status: 'PAID' }));
+  await fulfillOrder(ORDER_ID);
+  expect(queues.sendFulfilmentRequest).toHaveBeenCalledTimes(1);
+  expect(orders.updateOrder).toHaveBeenCalledWith(ORDER_ID, { set: { fulfilmentRequestedAt: expect.any(String) } }, undefined, { absent: ['fulfilmentRequestedAt'] });
+  expect(queues.sendFulfilmentRequest.mock.invocationCallOrder[0]).toBeLessThan(orders.updateOrder.mock.invocationCallOrder[0]);
+});
+
+test('a hand-off already recorded is not sent again: a retry after its effect, or a resume after a later step failed', async () => {
+  orders.requireOrder.mockResolvedValue(anOrder({ status: 'PAID', fulfilmentRequestedAt: '2026-12-06T10:00:00.000Z' }));
+  await expect(fulfillOrder(ORDER_ID)).resolves.toEqual({ fulfilmentRequestId: ORDER_ID });
+  expect(queues.sendFulfilmentRequest).not.toHaveBeenCalled();
+  expect(orders.updateOrder).not.toHaveBeenCalled();
+});
