@@ -89,7 +89,7 @@ export function createLocalFaults(options: LocalFaultsOptions = {}): LocalFaults
     },
     runtimeFault(functionKey, phase, event) {
       if (!services.any('lambda-runtime')) return undefined;
-      const strike = services.strike('lambda', 'lambda-runtime', { operation: 'Invoke', resources: [functionKey], eventKey: eventKeyOf(event) }, phase);
+      const strike = services.strike('lambda', 'lambda-runtime', { operation: 'Invoke', resources: [functionKey], eventKey: `${functionKey} ${eventKeyOf(event)}` }, phase);
       if (strike?.error) log(`[faults] ${functionKey} invocation -> ${strike.error} ${phase} its handler ran`);
       return strike?.error as RuntimeFault | undefined;
     },
