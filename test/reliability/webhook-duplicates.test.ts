@@ -7,11 +7,10 @@
  * one set of status changes, one execution through AwaitPayment, one inventory commit, one
  * fulfilment hand-off, no alert; and late duplicates answer 2xx.
  */
-import { Harness, showStock } from './support/harness';
+import { HAPPY_PATH, Harness, onceOnlyViolations, showStock } from './support/harness';
 import { delay, mapLimit, pollUntil, showTally, tally } from '../support/poll';
 import { HELD, recordResult } from './support/results';
 
-const HAPPY_PATH = ['RouteStart', 'ReserveInventory', 'AwaitPayment', 'MarkPaid', 'FulfillOrder', 'CommitInventory', 'MarkCompleted'];
 const SKU = 'REL-WEBHOOK';
 const STOCK = 50;
 
@@ -76,33 +75,7 @@ describe('scenario 2: duplicated and reordered webhooks', () => {
     // What the system did, order by order.
     await h.inventoryQueueDrained();
     await h.noExecutionRunning();
-    const orders = await h.ordersById(orderIds);
-    const handoffs = await h.drainForReading('fulfilment-requests', orderIds.length);
-    const handoffsByOrder = tally(handoffs.map((m) => JSON.parse(m.Body!).orderId));
-    const executions = h.executions();
-    const alerts = await h.opsAlerts();
-    const stock = await h.product(SKU);
-    const intents = await h.paymentIntentsByOrder();
-    const problems: string[] = [];
-    let expectedSold = 0;
-    for (const [i, id] of orderIds.entries()) {
-      const order = orders.get(id);
-      const statuses = order.history.map((entry: any) => entry.status).join(',');
-      if (statuses !== 'PENDING,AWAITING_PAYMENT,PAID,COMPLETED') problems.push(`${id} (${journeys[i]}) history ${statuses}`);
-      if (order.payment.status !== 'succeeded') problems.push(`${id} (${journeys[i]}) COMPLETED with payment.status ${order.payment.status}`);
-      const mine = executions.filter((e) => e.name.startsWith(id));
-      if (mine.length !== 1) problems.push(`${id} has ${mine.length} executions`);
-      const states = h.statesEntered(id).join(',');
-      if (states !== HAPPY_PATH.join(',')) problems.push(`${id} went through ${states}`);
-      if (handoffsByOrder[id] !== 1) problems.push(`${id} handed to fulfilment ${handoffsByOrder[id] ?? 0} times`);
-      if (!(await h.ledgerHas(`commit-${id}`, SKU))) problems.push(`${id} inventory commit not in the ledger`);
-      const intent = intents.get(id) ?? [];
-      if (intent.length !== 1 || intent[0].status !== 'succeeded') problems.push(`${id} PaymentIntents ${intent.map((pi) => pi.status)}`);
-      expectedSold += quantities[i];
-    }
-    if (stock.sold !== expectedSold || stock.reserved !== 0 || stock.available !== STOCK - expectedSold) problems.push(`stock ${showStock(stock)}`);
-    if (alerts.length) problems.push(`${alerts.length} ops alerts`);
-    if (handoffs.length !== orderIds.length) problems.push(`${handoffs.length} fulfilment messages for ${orderIds.length} orders`);
+    const { problems, orders, handoffs, stock } = await onceOnlyViolations(h, { orderIds, journeys, quantities, sku: SKU, stocked: STOCK });
 
     const firstDeliveries = emulator.deliveries().filter((d) => !d.resend);
     // The emulator retries any non-2xx as Stripe does; what the design may answer before a 2xx is

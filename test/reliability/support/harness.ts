@@ -284,6 +284,55 @@ export class Harness extends BlackBox {
 }
 
 /** `available + reserved + sold` of each SKU. */
+/** The states a paid order goes through when nothing fails. */
+export const HAPPY_PATH = ['RouteStart', 'ReserveInventory', 'AwaitPayment', 'MarkPaid', 'FulfillOrder', 'CommitInventory', 'MarkCompleted'];
+
+/**
+ * Exactly once, order by order, for orders that were each paid once and must have COMPLETED: one
+ * execution through the happy path, history PENDING>AWAITING_PAYMENT>PAID>COMPLETED, one succeeded
+ * PaymentIntent, one inventory commit in the ledger, one fulfilment hand-off, no ops alert, and the
+ * stock of `sku` (stocked with `stocked`) moved by exactly the quantities bought. Each violation is
+ * a sentence; the fulfilment queue is drained for reading.
+ */
+export async function onceOnlyViolations(
+  h: Harness,
+  orders: { orderIds: string[]; journeys: readonly string[]; quantities: number[]; sku: string; stocked: number },
+): Promise<{ problems: string[]; orders: Map<string, any>; handoffs: Message[]; stock: Stock }> {
+  const { orderIds, journeys, quantities, sku, stocked } = orders;
+  const byId = await h.ordersById(orderIds);
+  const handoffs = await h.drainForReading('fulfilment-requests', orderIds.length);
+  const handoffsByOrder: Record<string, number> = {};
+  for (const message of handoffs) {
+    const id = JSON.parse(message.Body!).orderId;
+    handoffsByOrder[id] = (handoffsByOrder[id] ?? 0) + 1;
+  }
+  const executions = h.executions();
+  const alerts = await h.opsAlerts();
+  const stock = await h.product(sku);
+  const intents = await h.paymentIntentsByOrder();
+  const problems: string[] = [];
+  let expectedSold = 0;
+  for (const [i, id] of orderIds.entries()) {
+    const order = byId.get(id);
+    const statuses = order.history.map((entry: any) => entry.status).join(',');
+    if (statuses !== 'PENDING,AWAITING_PAYMENT,PAID,COMPLETED') problems.push(`${id} (${journeys[i]}) history ${statuses}`);
+    if (order.payment.status !== 'succeeded') problems.push(`${id} (${journeys[i]}) COMPLETED with payment.status ${order.payment.status}`);
+    const mine = executions.filter((e) => e.name.startsWith(id));
+    if (mine.length !== 1) problems.push(`${id} has ${mine.length} executions`);
+    const states = h.statesEntered(id).join(',');
+    if (states !== HAPPY_PATH.join(',')) problems.push(`${id} went through ${states}`);
+    if (handoffsByOrder[id] !== 1) problems.push(`${id} handed to fulfilment ${handoffsByOrder[id] ?? 0} times`);
+    if (!(await h.ledgerHas(`commit-${id}`, sku))) problems.push(`${id} inventory commit not in the ledger`);
+    const intent = intents.get(id) ?? [];
+    if (intent.length !== 1 || intent[0].status !== 'succeeded') problems.push(`${id} PaymentIntents ${intent.map((pi) => pi.status)}`);
+    expectedSold += quantities[i];
+  }
+  if (stock.sold !== expectedSold || stock.reserved !== 0 || stock.available !== stocked - expectedSold) problems.push(`stock ${showStock(stock)}`);
+  if (alerts.length) problems.push(`${alerts.length} ops alerts`);
+  if (handoffs.length !== orderIds.length) problems.push(`${handoffs.length} fulfilment messages for ${orderIds.length} orders`);
+  return { problems, orders: byId, handoffs, stock };
+}
+
 export function ledgerTotal(stock: Stock): number {
   return stock.available + stock.reserved + stock.sold;
 }
