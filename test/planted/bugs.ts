@@ -232,4 +232,22 @@ export const PLANTED_BUGS: PlantedBug[] = [
     caughtBy: { npmTest: ['test/unit/adapters/payments.test.ts', 'test/e2e/service-faults.test.ts'] },
     failingTestNamed: /rate_limit|retried with backoff/,
   },
+  {
+    id: 'F4',
+    promise: 'a FulfillOrder retried after its effect does not hand the order off twice',
+    file: 'src/use-cases/saga/fulfill-order.ts',
+    find: '    if (order.fulfilmentRequestedAt) {',
+    replace: '    if (false as boolean) {',
+    caughtBy: { npmTest: ['test/unit/use-cases/saga/fulfill-order.test.ts'], reliability: ['test/reliability/service-faults.test.ts'] },
+    failingTestNamed: /not sent again|retried after its effect/,
+  },
+  {
+    id: 'F5',
+    promise: 'a fault per event strikes the first attempt of each function, not of each payload',
+    file: 'local/faults/index.ts',
+    find: "eventKey: `${functionKey} ${eventKeyOf(event)}`",
+    replace: 'eventKey: eventKeyOf(event)',
+    caughtBy: { npmTest: [], reliability: ['test/reliability/service-faults.test.ts'] },
+    failingTestNamed: /retried after its effect/,
+  },
 ];
