@@ -248,7 +248,7 @@ describe('webhook outage knob', () => {
   it('fails every attempt while the outage lasts, as a refused connection, then the scheduled retries deliver', async () => {
     emulator.setConfig({ retryBaseDelayMs: 50, maxAttempts: 10 });
     const started = await rawRequest(emulator, 'POST', '/_emulator/webhooks/outage', {
-      body: JSON.stringify({ forSeconds: 0.4 }),
+      body: JSON.stringify({ forSeconds: 60 }),
       headers: { 'Content-Type': 'application/json' },
       apiKey: null,
     });
@@ -256,7 +256,11 @@ describe('webhook outage knob', () => {
     expect(started.json).toMatchObject({ active: true, droppedAttempts: 0, endsAt: expect.any(String) });
 
     const intent = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });
-    await waitFor('a delivery after the outage', () => receiver.received.length === 1, 5000);
+    // Two attempts dropped while the outage lasts, then the endpoint comes back (the outage ends).
+    await waitFor('two dropped attempts', () => emulator.webhookOutage().droppedAttempts >= 2, 5000);
+    expect(receiver.received).toHaveLength(0);
+    emulator.endWebhookOutage();
+    await waitFor('a delivery after the outage, recorded', () => receiver.received.length === 1 && emulator.deliveries().some((a) => a.statusCode === 200), 5000);
 
     // Nothing reached the endpoint during the outage; the attempts made then failed with no status.
     const attempts = emulator.deliveries();
@@ -270,13 +274,20 @@ describe('webhook outage knob', () => {
     expect(state.json).toMatchObject({ active: false, droppedAttempts: dropped.length });
   });
 
+  it('ends by itself after forSeconds', async () => {
+    emulator.startWebhookOutage(0.2);
+    expect(emulator.webhookOutage().active).toBe(true);
+    await waitFor('the outage to end by itself', () => !emulator.webhookOutage().active, 5000);
+  });
+
   it('ends early on DELETE, and refuses a bad duration with a 400 naming the parameter', async () => {
     emulator.startWebhookOutage(60);
     expect(emulator.webhookOutage().active).toBe(true);
     const ended = await rawRequest(emulator, 'DELETE', '/_emulator/webhooks/outage', { apiKey: null });
     expect(ended.json).toMatchObject({ active: false });
     await stripe.paymentIntents.create({ amount: 1000, currency: 'usd' });
-    await waitFor('the delivery', () => receiver.received.length === 1);
+    // The emulator records an attempt once the endpoint's answer is read, after the receiver saw it.
+    await waitFor('the delivery, recorded', () => receiver.received.length === 1 && emulator.deliveries().length === 1);
     expect(emulator.deliveries()).toEqual([expect.objectContaining({ attempt: 1, statusCode: 200 })]);
 
     for (const body of [{}, { forSeconds: 0 }, { forSeconds: -5 }, { forSeconds: 'soon' }, { forSeconds: 86_401 }]) {
