@@ -72,6 +72,11 @@ test('lists newest first through the status index, filters by status and SKU, pa
   expect(executions.map((e) => [e.name, e.status])).toEqual([[ids[4], 'SUCCEEDED']]);
   const history = await historyOf(target, executions[0].executionArn);
   expect(history.filter((e) => e.type.endsWith('StateEntered')).map((e: any) => e.stateEnteredEventDetails.name)).toContain('MarkCompleted');
+  // The payment wait's parameters carry its task token (a credential): the engine's history has it, the console's does not.
+  const raw = e2e.history(ids[4]);
+  const tokens = raw.flatMap((e: any) => [...JSON.stringify(e).matchAll(/taskToken\\?":\s*\\?"([^"\\]+)/g)].map((m) => m[1]));
+  expect(tokens.length).toBeGreaterThan(0);
+  for (const token of tokens) expect(JSON.stringify(history)).not.toContain(token);
 });
 
 test('peeking at a DLQ consumes nothing: the message is visible again at once', async () => {

@@ -72,8 +72,30 @@ export async function historyOf(target: ConsoleTarget, executionArn: string): Pr
   let nextToken: string | undefined;
   do {
     const page = await target.sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken, includeExecutionData: true }));
-    for (const event of page.events ?? []) events.push({ ...(event as any), timestamp: event.timestamp?.toISOString() ?? '' });
+    for (const event of page.events ?? []) events.push(redactTaskTokens({ ...(event as any), timestamp: event.timestamp?.toISOString() ?? '' }));
     nextToken = page.nextToken;
   } while (nextToken && events.length < MAX_EVENTS);
   return events;
+}
+
+const REDACTED = '[redacted: a task token is a credential]';
+
+/**
+ * A history shows each task's parameters, and the payment wait's carry its task token: whoever
+ * holds one can resume or fail the saga. The console never serves it (a deployed stage's history is
+ * read with an operator's credentials, then shown in a browser and downloaded as a file).
+ */
+export function redactTaskTokens<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((item) => redactTaskTokens(item)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, /^taskToken$/i.test(key) && typeof inner === 'string' ? REDACTED : redactTaskTokens(inner)])) as T;
+  }
+  if (typeof value === 'string' && value.includes('askToken') && /^\s*[{[]/.test(value)) {
+    try {
+      return JSON.stringify(redactTaskTokens(JSON.parse(value))) as T;
+    } catch {
+      return value.replace(/("taskToken"\s*:\s*")[^"]*"/gi, `$1${REDACTED}"`) as T;
+    }
+  }
+  return value;
 }
