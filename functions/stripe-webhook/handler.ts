@@ -1,19 +1,15 @@
 import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import { idempotencyStore } from '../../src/adapters/idempotency-store';
-import * as metrics from '../../src/adapters/metrics';
-import * as opsAlerts from '../../src/adapters/ops-alerts';
-import * as orders from '../../src/adapters/orders-repository';
 import * as payments from '../../src/adapters/payments';
 import type { StripeEvent } from '../../src/adapters/payments';
-import * as saga from '../../src/adapters/saga';
 import { requireSecret } from '../../src/adapters/secrets';
 import { errorResult, header, httpHandler, json, rawBody } from '../../src/commons/http';
 import { logger } from '../../src/commons/logger';
 import { HANDLED_EVENT_TYPES } from '../../src/domain/webhook-decision';
-import { createHandleStripeEvent, RetryLater, type HandleStripeEvent } from '../../src/use-cases/events/handle-stripe-event';
+import { RetryLater, type HandleStripeEvent } from '../../src/use-cases/events/handle-stripe-event';
 import { createHandleStripeEventOnce } from '../../src/use-cases/events/handle-stripe-event-once';
-import { createFlagOrderNeedsAttention } from '../../src/use-cases/saga/flag-needs-attention';
+import { handleStripeEvent } from './handle-stripe-event';
 
 /** Stripe events are a few KB; anything much larger is not from Stripe. */
 const MAX_WEBHOOK_BYTES = 512 * 1024;
@@ -73,13 +69,7 @@ export function createStripeWebhookHandler({ handleStripeEvent, persistenceStore
 }
 
 export const handler = createStripeWebhookHandler({
-  handleStripeEvent: createHandleStripeEvent({
-    orders,
-    payments,
-    saga,
-    flagOrderNeedsAttention: createFlagOrderNeedsAttention({ orders, opsAlerts, metrics }),
-    metrics,
-  }),
+  handleStripeEvent,
   persistenceStore: idempotencyStore(),
   webhookSecret: () => requireSecret('stripeWebhookSecret'),
 });

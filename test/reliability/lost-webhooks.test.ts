@@ -6,7 +6,7 @@
  * endpoint comes back, Stripe's retries deliver every event again and nothing may happen twice:
  * one execution through one MarkPaid, one commit, one hand-off, one set of status changes per order.
  */
-import { Harness, onceOnlyViolations, showStock } from './support/harness';
+import { Harness, onceOnlyViolations, showStock, type Journey } from './support/harness';
 import { mapLimit, pollUntil, showTally, tally } from '../support/poll';
 import { HELD, recordResult } from './support/results';
 
@@ -15,8 +15,6 @@ const STOCK = 40;
 const PERIOD_SECONDS = 3;
 /** Long enough that every order must be completed by the reconciler alone. */
 const OUTAGE_SECONDS = 60;
-
-type Journey = 'visa' | 'decline-then-visa' | '3ds';
 
 describe('scenario 10: lost webhooks caught up by the reconciler', () => {
   let h: Harness;
@@ -46,19 +44,7 @@ describe('scenario 10: lost webhooks caught up by the reconciler', () => {
     const paidAt = new Map<string, number>();
     await Promise.all(
       awaiting.map(async (order, i) => {
-        const intentId = order.payment.paymentIntentId;
-        if (journeys[i] === 'decline-then-visa') {
-          const declined = await h.pay(intentId, 'pm_card_chargeDeclined');
-          if (declined.ok) throw new Error('the declined card succeeded');
-        }
-        if (journeys[i] === '3ds') {
-          const pending = await h.pay(intentId, 'pm_card_authenticationRequired');
-          if (pending.status !== 'requires_action') throw new Error(`3DS card gave ${JSON.stringify(pending)}`);
-          emulator.authenticate(intentId, 'succeed');
-        } else {
-          const paid = await h.pay(intentId, 'pm_card_visa');
-          if (!paid.ok) throw new Error(`payment failed: ${JSON.stringify(paid)}`);
-        }
+        await h.payAs(order.payment.paymentIntentId, journeys[i]);
         paidAt.set(order.orderId, Date.now());
       }),
     );

@@ -7,14 +7,12 @@
  * one set of status changes, one execution through AwaitPayment, one inventory commit, one
  * fulfilment hand-off, no alert; and late duplicates answer 2xx.
  */
-import { HAPPY_PATH, Harness, onceOnlyViolations, showStock } from './support/harness';
+import { HAPPY_PATH, Harness, onceOnlyViolations, showStock, type Journey } from './support/harness';
 import { delay, mapLimit, pollUntil, showTally, tally } from '../support/poll';
 import { HELD, recordResult } from './support/results';
 
 const SKU = 'REL-WEBHOOK';
 const STOCK = 50;
-
-type Journey = 'visa' | 'decline-then-visa' | '3ds';
 
 describe('scenario 2: duplicated and reordered webhooks', () => {
   let h: Harness;
@@ -36,21 +34,7 @@ describe('scenario 2: duplicated and reordered webhooks', () => {
 
     // Everyone pays at once, each in their own way.
     await Promise.all(
-      awaiting.map(async (order, i) => {
-        const intentId = order.payment.paymentIntentId;
-        if (journeys[i] === 'decline-then-visa') {
-          const declined = await h.pay(intentId, 'pm_card_chargeDeclined');
-          if (declined.ok) throw new Error('the declined card succeeded');
-          return h.pay(intentId, 'pm_card_visa');
-        }
-        if (journeys[i] === '3ds') {
-          const pending = await h.pay(intentId, 'pm_card_authenticationRequired');
-          if (pending.status !== 'requires_action') throw new Error(`3DS card gave ${JSON.stringify(pending)}`);
-          h.cloud.stripe.emulator!.authenticate(intentId, 'succeed');
-          return;
-        }
-        return h.pay(intentId, 'pm_card_visa');
-      }),
+      awaiting.map((order, i) => h.payAs(order.payment.paymentIntentId, journeys[i])),
     );
     await h.waitAllSettled(orderIds, 60_000);
     await h.webhooksDelivered();

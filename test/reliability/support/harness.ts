@@ -17,6 +17,9 @@ export type Reply<T = any> = HttpReply<T>;
 /** A SKU's stock levels, the ledger the invariants balance. */
 export type Stock = Pick<ProductView, 'available' | 'reserved' | 'sold'>;
 
+/** How a customer pays (Harness.payAs). */
+export type Journey = 'visa' | 'decline-then-visa' | '3ds';
+
 export class Harness extends BlackBox {
 
   static async start(options: LocalCloudOptions = {}): Promise<Harness> {
@@ -134,6 +137,26 @@ export class Harness extends BlackBox {
       const e = error as { code?: string; type?: string; message?: string };
       return { ok: false, error: e.code ?? e.type ?? e.message };
     }
+  }
+
+  /**
+   * Pays as a customer on that journey: `visa`; `decline-then-visa` (a declined card, then visa);
+   * `3ds` (a card that needs 3-D Secure, completed by the customer). Throws if a step does not
+   * answer as it should.
+   */
+  async payAs(paymentIntentId: string, journey: Journey): Promise<void> {
+    if (journey === 'decline-then-visa') {
+      const declined = await this.pay(paymentIntentId, 'pm_card_chargeDeclined');
+      if (declined.ok) throw new Error('the declined card succeeded');
+    }
+    if (journey === '3ds') {
+      const pending = await this.pay(paymentIntentId, 'pm_card_authenticationRequired');
+      if (pending.status !== 'requires_action') throw new Error(`3DS card gave ${JSON.stringify(pending)}`);
+      this.cloud.stripe.emulator!.authenticate(paymentIntentId, 'succeed');
+      return;
+    }
+    const paid = await this.pay(paymentIntentId, 'pm_card_visa');
+    if (!paid.ok) throw new Error(`payment failed: ${JSON.stringify(paid)}`);
   }
 
   /** Every PaymentIntent of the emulator, grouped by the order named in its metadata. */
