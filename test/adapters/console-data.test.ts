@@ -38,7 +38,7 @@ afterAll(async () => {
   await e2e?.close();
 });
 
-test('lists newest first through the status index, filters by status and SKU, pages without repeats, and searches', async () => {
+test('lists newest first through the status index, filters by status and SKU, pages without repeats, searches, and serves histories without their task tokens', async () => {
   const ids: string[] = [];
   for (const sku of ['MUG-LOGO', 'STICKER-PACK', 'MUG-LOGO', 'TSHIRT-BLUE-M', 'MUG-LOGO']) ids.push((await e2e.checkout([{ sku, quantity: 1 }])).orderId);
   const paid = await e2e.waitForStatus(ids[4], 'AWAITING_PAYMENT');
